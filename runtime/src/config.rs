@@ -1,0 +1,116 @@
+//! Configuration from environment variables with documented defaults.
+//!
+//! Every service reads its settings here, so names and defaults live in one place and the
+//! README's configuration table can be checked against this file.
+
+use std::{str::FromStr, time::Duration};
+
+/// A setting that is present but cannot be parsed.
+#[derive(Debug, thiserror::Error)]
+#[error("environment variable {name}={value:?} is invalid: {reason}")]
+pub struct ConfigError {
+    /// Variable name.
+    pub name: String,
+    /// Raw value.
+    pub value: String,
+    /// Why it was refused.
+    pub reason: String,
+}
+
+/// Reads `name`, falling back to `default` when unset or empty.
+pub fn env_string(name: &str, default: &str) -> String {
+    match std::env::var(name) {
+        Ok(value) if !value.trim().is_empty() => value,
+        _ => default.to_string(),
+    }
+}
+
+/// Reads and parses `name`, falling back to `default` when unset or empty.
+pub fn env_parse<T>(name: &str, default: T) -> Result<T, ConfigError>
+where
+    T: FromStr,
+    T::Err: std::fmt::Display,
+{
+    match std::env::var(name) {
+        Ok(value) if !value.trim().is_empty() => {
+            value.trim().parse::<T>().map_err(|error| ConfigError {
+                name: name.to_string(),
+                value,
+                reason: error.to_string(),
+            })
+        }
+        _ => Ok(default),
+    }
+}
+
+/// Reads a duration given in milliseconds.
+pub fn env_millis(name: &str, default: Duration) -> Result<Duration, ConfigError> {
+    let millis = env_parse::<u64>(name, default.as_millis() as u64)?;
+    Ok(Duration::from_millis(millis))
+}
+
+/// Whether the process runs in local development mode (`AGORA_DEV=1`), which allows dev-only
+/// defaults such as a well-known JWT secret. Never set it in production.
+pub fn dev_mode() -> bool {
+    matches!(env_string("AGORA_DEV", "0").as_str(), "1" | "true" | "yes")
+}
+
+/// Where the Kafka-compatible broker is and how topics are named.
+#[derive(Debug, Clone)]
+pub struct KafkaConfig {
+    /// Bootstrap servers, e.g. `127.0.0.1:9092` (`AGORA_KAFKA_BROKERS`).
+    pub brokers: String,
+    /// Prefix for every topic name (`AGORA_TOPIC_PREFIX`); tests use it as a namespace.
+    pub topic_prefix: String,
+    /// Partitions created for `commands` and `events` (`AGORA_PARTITIONS`); read back from
+    /// metadata afterwards, never assumed.
+    pub partitions: i32,
+    /// Consumer group session timeout (`AGORA_KAFKA_SESSION_TIMEOUT_MS`).
+    pub session_timeout: Duration,
+}
+
+impl KafkaConfig {
+    /// Reads the Kafka settings from the environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            brokers: env_string("AGORA_KAFKA_BROKERS", "127.0.0.1:9092"),
+            topic_prefix: env_string("AGORA_TOPIC_PREFIX", ""),
+            partitions: env_parse("AGORA_PARTITIONS", 4)?,
+            session_timeout: env_millis("AGORA_KAFKA_SESSION_TIMEOUT_MS", Duration::from_secs(6))?,
+        })
+    }
+
+    /// The topic names under this configuration's prefix.
+    pub fn topics(&self) -> Topics {
+        Topics::with_prefix(&self.topic_prefix)
+    }
+}
+
+/// Topic names, all under one prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Topics {
+    /// Every command, keyed by target stream.
+    pub commands: String,
+    /// The event log: commits, rejections and ownership markers. Kept forever.
+    pub events: String,
+    /// Outcomes of commands, keyed by command id.
+    pub replies: String,
+    /// Records a consumer could not handle, with their origin.
+    pub dlq: String,
+    /// Cluster metadata such as the log epoch.
+    pub meta: String,
+}
+
+impl Topics {
+    /// Topic names under `prefix` (empty for production names).
+    pub fn with_prefix(prefix: &str) -> Self {
+        let name = |base: &str| format!("{prefix}agora.{base}");
+        Self {
+            commands: name("commands"),
+            events: name("events"),
+            replies: name("replies"),
+            dlq: name("dlq"),
+            meta: name("meta"),
+        }
+    }
+}

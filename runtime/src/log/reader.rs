@@ -1,0 +1,292 @@
+//! The shared reader of `agora.events`.
+//!
+//! Hydration, projectors, process managers, the archiver and restore all read the log through
+//! this type, so they agree on exactly which records count. It reads explicitly assigned
+//! partitions from given positions (a checkpoint, or 0), decodes each record, applies the
+//! [`PartitionRules`], and reports every offset it passes — counted, marker, zombie or poison —
+//! so a consumer's checkpoint can always advance past what it has seen and never past what it
+//! has not.
+
+use std::{collections::HashMap, time::Duration};
+
+use rdkafka::{
+    Message, Offset, TopicPartitionList,
+    consumer::{Consumer, StreamConsumer},
+    error::KafkaError,
+    message::{BorrowedMessage, Headers},
+};
+use schemas::LogRecord;
+
+use super::rules::{Counted, PartitionRules, Verdict};
+use crate::config::KafkaConfig;
+
+/// Where to start reading one partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartitionStart {
+    /// Partition number.
+    pub partition: i32,
+    /// First offset to read.
+    pub next_offset: i64,
+    /// The partition's epoch at `next_offset` (from the checkpoint), `None` from the start.
+    pub epoch: Option<i64>,
+}
+
+impl PartitionStart {
+    /// Reads `partition` from the beginning of the log.
+    pub fn beginning(partition: i32) -> Self {
+        Self {
+            partition,
+            next_offset: 0,
+            epoch: None,
+        }
+    }
+}
+
+/// How far a reader has got in one partition: what a checkpoint stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    /// Next offset to read.
+    pub next_offset: i64,
+    /// The partition's current epoch.
+    pub epoch: Option<i64>,
+}
+
+/// One record read, with its verdict.
+#[derive(Debug, Clone)]
+pub struct LogItem {
+    /// Partition it was read from.
+    pub partition: i32,
+    /// Its offset.
+    pub offset: i64,
+    /// The `traceparent` header, when the writer set one.
+    pub traceparent: Option<String>,
+    /// What the rules made of it.
+    pub kind: ItemKind,
+}
+
+/// What a record turned out to be.
+#[derive(Debug, Clone)]
+pub enum ItemKind {
+    /// A commit or rejection that counts.
+    Counted(Counted),
+    /// An ownership marker.
+    Marker {
+        /// Who wrote it.
+        owner: String,
+    },
+    /// A write from a superseded owner, skipped by every reader.
+    Zombie {
+        /// The epoch the record carries.
+        record_epoch: i64,
+        /// The partition's epoch when it was read.
+        current_epoch: Option<i64>,
+    },
+    /// A record that is not a valid log record; consumers send it to the DLQ.
+    Poison {
+        /// Why it could not be decoded.
+        error: String,
+        /// The raw value, for the dead letter.
+        payload: Vec<u8>,
+    },
+}
+
+/// Failures of the reader itself (not of single records, which become `Poison`).
+#[derive(Debug, thiserror::Error)]
+pub enum LogReadError {
+    /// The broker failed or refused.
+    #[error("kafka: {0}")]
+    Kafka(#[from] KafkaError),
+    /// The broker skipped offsets; continuing would silently miss records.
+    #[error("partition {partition}: expected offset {expected}, broker delivered {got}")]
+    Gap {
+        /// Partition.
+        partition: i32,
+        /// Offset the reader expected.
+        expected: i64,
+        /// Offset it received.
+        got: i64,
+    },
+}
+
+/// Reads assigned partitions of the events topic under the log rules.
+pub struct LogReader {
+    consumer: StreamConsumer,
+    rules: HashMap<i32, PartitionRules>,
+    positions: HashMap<i32, i64>,
+}
+
+impl LogReader {
+    /// Opens a reader of `topic` at the given starts.
+    pub fn open(
+        kafka: &KafkaConfig,
+        topic: &str,
+        starts: &[PartitionStart],
+    ) -> Result<Self, LogReadError> {
+        let consumer: StreamConsumer = crate::kafka::assigned_consumer_config(kafka)
+            // A position outside the log is an error, never a silent jump to another offset.
+            .set("auto.offset.reset", "error")
+            .create()?;
+        let mut assignment = TopicPartitionList::new();
+        let mut rules = HashMap::new();
+        let mut positions = HashMap::new();
+        for start in starts {
+            assignment.add_partition_offset(
+                topic,
+                start.partition,
+                Offset::Offset(start.next_offset),
+            )?;
+            rules.insert(start.partition, PartitionRules::resume(start.epoch));
+            positions.insert(start.partition, start.next_offset);
+        }
+        consumer.assign(&assignment)?;
+        Ok(Self {
+            consumer,
+            rules,
+            positions,
+        })
+    }
+
+    /// Waits for the next record of any assigned partition.
+    pub async fn next(&mut self) -> Result<LogItem, LogReadError> {
+        loop {
+            let Self {
+                consumer,
+                rules,
+                positions,
+            } = self;
+            let message = consumer.recv().await?;
+            if let Some(item) = judge(rules, positions, &message)? {
+                return Ok(item);
+            }
+        }
+    }
+
+    /// Waits for one record, then takes whatever else arrives within `linger`, up to `max`.
+    pub async fn next_batch(
+        &mut self,
+        max: usize,
+        linger: Duration,
+    ) -> Result<Vec<LogItem>, LogReadError> {
+        let mut batch = vec![self.next().await?];
+        let deadline = tokio::time::Instant::now() + linger;
+        while batch.len() < max {
+            match tokio::time::timeout_at(deadline, self.next()).await {
+                Ok(item) => batch.push(item?),
+                Err(_elapsed) => break,
+            }
+        }
+        Ok(batch)
+    }
+
+    /// Like [`next_batch`](Self::next_batch) but gives up and returns an empty batch when
+    /// nothing arrives within `idle`, so callers can check their shutdown signal.
+    pub async fn poll_batch(
+        &mut self,
+        max: usize,
+        linger: Duration,
+        idle: Duration,
+    ) -> Result<Vec<LogItem>, LogReadError> {
+        match tokio::time::timeout(idle, self.next_batch(max, linger)).await {
+            Ok(batch) => batch,
+            Err(_idle) => Ok(Vec::new()),
+        }
+    }
+
+    /// How far the reader has got in `partition`.
+    pub fn position(&self, partition: i32) -> Option<Position> {
+        let next_offset = *self.positions.get(&partition)?;
+        let epoch = self.rules.get(&partition)?.current_epoch();
+        Some(Position { next_offset, epoch })
+    }
+
+    /// Zombie records skipped so far in `partition`.
+    pub fn zombies_skipped(&self, partition: i32) -> u64 {
+        self.rules
+            .get(&partition)
+            .map(PartitionRules::zombies_skipped)
+            .unwrap_or(0)
+    }
+
+    /// The partitions this reader was opened on.
+    pub fn partitions(&self) -> Vec<i32> {
+        let mut partitions: Vec<i32> = self.positions.keys().copied().collect();
+        partitions.sort_unstable();
+        partitions
+    }
+}
+
+/// Applies the rules to one delivered message, advancing the partition's position.
+fn judge(
+    rules: &mut HashMap<i32, PartitionRules>,
+    positions: &mut HashMap<i32, i64>,
+    message: &BorrowedMessage<'_>,
+) -> Result<Option<LogItem>, LogReadError> {
+    {
+        let partition = message.partition();
+        let offset = message.offset();
+        let Some(expected) = positions.get(&partition).copied() else {
+            // Not one of ours (cannot happen with explicit assignment); ignore rather than guess.
+            return Ok(None);
+        };
+        if offset < expected {
+            // Re-delivery of something already judged (e.g. after a seek); judged once only.
+            return Ok(None);
+        }
+        if offset > expected {
+            return Err(LogReadError::Gap {
+                partition,
+                expected,
+                got: offset,
+            });
+        }
+        positions.insert(partition, offset + 1);
+        let traceparent = header(message, schemas::log_record::HEADER_TRACEPARENT);
+        let payload = message.payload().unwrap_or_default();
+        let kind = match serde_json::from_slice::<LogRecord>(payload) {
+            Err(error) => ItemKind::Poison {
+                error: format!("not a log record: {error}"),
+                payload: payload.to_vec(),
+            },
+            Ok(record) => {
+                let rules = rules.entry(partition).or_default();
+                match rules.judge(offset, record) {
+                    Verdict::Counted(counted) => ItemKind::Counted(counted),
+                    Verdict::Marker { owner } => ItemKind::Marker { owner },
+                    Verdict::Zombie {
+                        record_epoch,
+                        current_epoch,
+                    } => {
+                        tracing::warn!(
+                            partition,
+                            offset,
+                            record_epoch,
+                            ?current_epoch,
+                            "skipping a zombie write from a superseded owner"
+                        );
+                        ItemKind::Zombie {
+                            record_epoch,
+                            current_epoch,
+                        }
+                    }
+                }
+            }
+        };
+        Ok(Some(LogItem {
+            partition,
+            offset,
+            traceparent,
+            kind,
+        }))
+    }
+}
+
+/// A header's value as UTF-8, if present.
+pub fn header(message: &BorrowedMessage<'_>, name: &str) -> Option<String> {
+    let headers = message.headers()?;
+    headers
+        .iter()
+        .find(|header| header.key == name)
+        .and_then(|header| header.value)
+        .and_then(|value| std::str::from_utf8(value).ok())
+        .map(str::to_string)
+}

@@ -1,0 +1,242 @@
+//! Integration-test support: a private namespace per test on the real broker, Postgres and
+//! ClickHouse, and helpers to run the service binaries as child processes.
+//!
+//! Each [`TestNamespace`] gets its own topic prefix, Postgres database and ClickHouse database,
+//! so tests run in parallel without seeing each other's data. The stack itself comes from
+//! `infra/stack up`; its addresses arrive through the same environment variables the services
+//! read.
+
+use std::{
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use anyhow::Context;
+use uuid::Uuid;
+
+use crate::{
+    config::{KafkaConfig, env_string},
+    topics,
+};
+
+/// A private slice of the stack for one test.
+#[derive(Debug, Clone)]
+pub struct TestNamespace {
+    /// Short unique name, used in topic prefixes and database names.
+    pub name: String,
+    /// Kafka settings with this namespace's topic prefix.
+    pub kafka: KafkaConfig,
+    /// URL of this namespace's own Postgres database.
+    pub database_url: String,
+    /// ClickHouse HTTP endpoint.
+    pub clickhouse_url: String,
+    /// This namespace's ClickHouse database.
+    pub clickhouse_database: String,
+    /// The log epoch written at the namespace's genesis.
+    pub log_epoch: Uuid,
+}
+
+impl TestNamespace {
+    /// Creates topics, a Postgres database and a ClickHouse database for one test.
+    pub async fn create(label: &str) -> anyhow::Result<Self> {
+        let suffix = Uuid::new_v4().simple().to_string();
+        let name = format!("t_{}_{}", sanitize(label), &suffix[..10]);
+        let mut kafka = KafkaConfig::from_env()?;
+        kafka.topic_prefix = format!("{name}.");
+        kafka.partitions = 4;
+        kafka.session_timeout = Duration::from_millis(3000);
+        let bootstrap = topics::ensure_topics(&kafka)
+            .await
+            .context("creating test topics (is `infra/stack up` running?)")?;
+
+        let admin_url = env_string(
+            "AGORA_PG_ADMIN_URL",
+            "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
+        );
+        let database_url = replace_database(&admin_url, &name);
+        {
+            use sqlx::Connection;
+            let mut admin = sqlx::PgConnection::connect(&admin_url)
+                .await
+                .with_context(|| format!("connecting to Postgres at {admin_url}"))?;
+            sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+                .execute(&mut admin)
+                .await
+                .context("creating the test database")?;
+        }
+
+        let clickhouse_url = env_string("CLICKHOUSE_URL", "http://127.0.0.1:8123");
+        reqwest::Client::new()
+            .post(&clickhouse_url)
+            .body(format!("CREATE DATABASE IF NOT EXISTS {name}"))
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .with_context(|| format!("creating ClickHouse database at {clickhouse_url}"))?;
+
+        Ok(Self {
+            clickhouse_database: name.clone(),
+            name,
+            kafka,
+            database_url,
+            clickhouse_url,
+            log_epoch: bootstrap.epoch.log_epoch,
+        })
+    }
+
+    /// Environment variables that point a service binary at this namespace.
+    pub fn env(&self) -> Vec<(String, String)> {
+        vec![
+            ("AGORA_KAFKA_BROKERS".into(), self.kafka.brokers.clone()),
+            ("AGORA_TOPIC_PREFIX".into(), self.kafka.topic_prefix.clone()),
+            ("AGORA_PARTITIONS".into(), self.kafka.partitions.to_string()),
+            (
+                "AGORA_KAFKA_SESSION_TIMEOUT_MS".into(),
+                self.kafka.session_timeout.as_millis().to_string(),
+            ),
+            ("DATABASE_URL".into(), self.database_url.clone()),
+            ("CLICKHOUSE_URL".into(), self.clickhouse_url.clone()),
+            (
+                "CLICKHOUSE_DATABASE".into(),
+                self.clickhouse_database.clone(),
+            ),
+            ("AGORA_DEV".into(), "1".into()),
+        ]
+    }
+
+    /// Starts a workspace binary with this namespace's environment plus `extra`.
+    pub fn spawn(
+        &self,
+        binary: &str,
+        args: &[&str],
+        extra: &[(&str, &str)],
+    ) -> anyhow::Result<ChildProcess> {
+        let path = binary_path(binary);
+        let mut command = Command::new(&path);
+        command.args(args).envs(self.env());
+        for (key, value) in extra {
+            command.env(key, value);
+        }
+        if std::env::var("TEST_LOG").is_err() {
+            command.env("RUST_LOG", "warn");
+        }
+        command.stdin(Stdio::null());
+        let child = command.spawn().with_context(|| {
+            format!(
+                "starting {} (build it with `cargo build --workspace --bins`)",
+                path.display()
+            )
+        })?;
+        Ok(ChildProcess {
+            name: binary.to_string(),
+            child,
+        })
+    }
+}
+
+/// A running service binary, killed when dropped so failed tests leave nothing behind.
+#[derive(Debug)]
+pub struct ChildProcess {
+    /// Binary name.
+    pub name: String,
+    /// The process.
+    pub child: Child,
+}
+
+impl ChildProcess {
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends a signal (`"KILL"`, `"STOP"`, `"CONT"`, `"TERM"`) through `kill(1)`.
+    pub fn signal(&self, signal: &str) -> anyhow::Result<()> {
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.pid().to_string())
+            .status()
+            .context("running kill")?;
+        anyhow::ensure!(status.success(), "kill -{signal} {} failed", self.pid());
+        Ok(())
+    }
+
+    /// Kills the process with SIGKILL and reaps it.
+    pub fn kill9(&mut self) -> anyhow::Result<()> {
+        self.child.kill().context("kill -9")?;
+        self.child.wait().context("reaping")?;
+        Ok(())
+    }
+}
+
+impl Drop for ChildProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Path of a workspace binary in the target directory the tests were built into.
+pub fn binary_path(name: &str) -> PathBuf {
+    // Test executables live in target/<profile>/deps/; binaries one level up.
+    let from_exe = std::env::current_exe().ok().and_then(|exe| {
+        exe.parent()
+            .and_then(|deps| deps.parent())
+            .map(|dir| dir.join(name))
+    });
+    match from_exe {
+        Some(path) if path.exists() => path,
+        _ => {
+            let target = std::env::var("CARGO_TARGET_DIR")
+                .unwrap_or_else(|_| format!("{}/../target", env!("CARGO_MANIFEST_DIR")));
+            PathBuf::from(target).join("debug").join(name)
+        }
+    }
+}
+
+/// Polls `check` until it returns `Some`, or fails after `timeout`.
+pub async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> anyhow::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<Option<T>>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await? {
+            return Ok(value);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            anyhow::bail!("timed out after {timeout:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn sanitize(label: &str) -> String {
+    label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .take(24)
+        .collect()
+}
+
+fn replace_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let base = match base.rfind('/') {
+        Some(slash) if slash > "postgres://".len() => &base[..slash],
+        _ => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{database}?{query}"),
+        None => format!("{base}/{database}"),
+    }
+}

@@ -1,0 +1,3 @@
+//! # schemas
+//!
+//! Wire contracts shared by every service.

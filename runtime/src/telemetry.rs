@@ -4,6 +4,7 @@ use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
 /// Installs the global tracing subscriber.
 ///
+/// Logs go to stderr so commands that print results (`mint-token`) keep stdout clean.
 /// `RUST_LOG` filters (default `info`); `AGORA_LOG_FORMAT=json` switches to JSON lines for log
 /// shippers. Calling it twice is harmless (the second call is ignored), which keeps tests simple.
 pub fn init(service: &str) {
@@ -15,7 +16,9 @@ pub fn init(service: &str) {
             .with(fmt::layer().json().with_current_span(true))
             .try_init()
     } else {
-        registry.with(fmt::layer().with_target(false)).try_init()
+        registry
+            .with(fmt::layer().with_target(false).with_writer(std::io::stderr))
+            .try_init()
     };
     if result.is_ok() {
         tracing::info!(service, "telemetry initialised");

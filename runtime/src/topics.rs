@@ -58,6 +58,9 @@ pub enum TopicsError {
     NotReadable,
 }
 
+/// A topic to create: name, partitions, configs.
+type TopicSpec<'a> = (String, i32, &'a [(&'a str, &'a str)]);
+
 /// Outcome of [`ensure_topics`].
 #[derive(Debug, Clone)]
 pub struct Bootstrap {
@@ -74,7 +77,7 @@ pub async fn ensure_topics(kafka: &KafkaConfig) -> Result<Bootstrap, TopicsError
     let topics = kafka.topics();
     let admin: AdminClient<DefaultClientContext> = kafka::base_config(kafka).create()?;
     let forever = [("retention.ms", "-1"), ("retention.bytes", "-1")];
-    let specs: Vec<(String, i32, &[(&str, &str)])> = vec![
+    let specs: Vec<TopicSpec<'_>> = vec![
         (
             topics.commands.clone(),
             kafka.partitions,

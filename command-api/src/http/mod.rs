@@ -1,0 +1,3 @@
+//! The HTTP surface: one module per resource under [`routes`].
+
+pub mod routes;

@@ -1,0 +1,67 @@
+//! Command routes, one module per resource, plus the health endpoints.
+
+pub mod health;
+pub mod inventory;
+pub mod products;
+
+use axum::{
+    Json,
+    extract::rejection::JsonRejection,
+    http::HeaderMap,
+    response::{IntoResponse, Response},
+};
+use serde_json::{Value, json};
+
+use crate::{
+    auth::{Caller, Role},
+    commands::{self, RequestIdentity},
+    error::ApiError,
+    startup::AppState,
+};
+
+/// Unwraps a JSON body or reports it in the error envelope.
+pub fn body<T>(payload: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    payload.map(|Json(value)| value).map_err(ApiError::from)
+}
+
+/// Sends one command to one stream on behalf of staff and answers with the outcome.
+pub async fn staff_command(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    route: &str,
+    stream: String,
+    command: Value,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Staff)?;
+    let identity = RequestIdentity::from_request(headers, caller, route, &command)?;
+    let envelope = commands::envelope(
+        &identity,
+        identity.command_id,
+        caller,
+        stream.clone(),
+        command,
+    );
+    Ok(
+        match commands::send(state, &envelope, identity.traceparent.as_deref()).await? {
+            Some(accepted) => commands::accepted_response(
+                state,
+                identity.command_id,
+                &stream,
+                &[accepted],
+                json!({}),
+            ),
+            None => commands::pending_response(identity.command_id, &stream, json!({})),
+        },
+    )
+}
+
+/// 404 in the envelope for unknown routes.
+pub async fn not_found() -> Response {
+    ApiError::Refused(schemas::RejectionReason {
+        code: "route_not_found".into(),
+        kind: domain::ErrorKind::NotFound,
+        message: "no such endpoint".into(),
+    })
+    .into_response()
+}

@@ -1,0 +1,30 @@
+//! # command-api
+//!
+//! Agora's write side: the HTTP command API that validates and authenticates requests and turns
+//! them into commands on `agora.commands`, and the command processors that decide them, one
+//! single writer per partition, appending commits to `agora.events`.
+//!
+//! # Layout
+//! - [`config`]: settings of the API and the processors.
+//! - [`startup`]: `Application::build` / `run_until_stopped` and the router.
+//! - [`error`]: the one HTTP error envelope.
+//! - [`auth`]: bearer tokens and roles.
+//! - [`http`]: routes, one module per resource.
+//! - [`commands`]: idempotency identity, envelopes, outcome → response.
+//! - [`dispatch`]: producing commands and awaiting replies.
+//! - [`token`]: consistency tokens.
+//! - [`wire`]: command envelope and reply contracts.
+//! - [`aggregates`]: the aggregates the processors host, behind one face.
+//! - [`processor`]: the single-writer command processors.
+
+pub mod aggregates;
+pub mod auth;
+pub mod commands;
+pub mod config;
+pub mod dispatch;
+pub mod error;
+pub mod http;
+pub mod processor;
+pub mod startup;
+pub mod token;
+pub mod wire;

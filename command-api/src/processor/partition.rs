@@ -1,0 +1,443 @@
+//! One owned partition: taking it over, then deciding its commands batch by batch.
+//!
+//! Takeover: append an ownership marker (its offset becomes our epoch), hydrate every stream of
+//! the partition from the log up to that marker under the log rules, then hand over to the batch
+//! loop. Each batch: decide on a scratch overlay, append one record per command, await the acks,
+//! then read the partition back through our own records. A foreign marker on the way means
+//! another processor took over: we acknowledge nothing and give the partition up. Otherwise the
+//! records read back update the state, replies go out, and command offsets are committed.
+
+use std::{collections::HashSet, sync::Arc, time::Instant};
+
+use chrono::Utc;
+use rdkafka::{
+    Message, Offset, TopicPartitionList,
+    consumer::{CommitMode, Consumer, StreamConsumer},
+    message::OwnedMessage,
+};
+use runtime::{
+    config::KafkaConfig,
+    log::{ItemKind, LogReadError, LogReader, PartitionStart},
+};
+use schemas::{Commit, EventEnvelope, LogRecord, OwnershipMarker, Rejection};
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use super::{
+    ProcessorContext,
+    state::{ApplyError, Overlay, PartitionState, StreamState, refusal},
+    writer::{WriteError, Writer},
+};
+use crate::{
+    aggregates::DecideError,
+    wire::{CommandEnvelope, LogPosition, Outcome, Reply},
+};
+
+/// Most commands decided in one batch.
+pub const MAX_BATCH: usize = 500;
+
+/// Why a partition was given up.
+#[derive(Debug, thiserror::Error)]
+pub enum PartitionError {
+    /// Another processor wrote a newer ownership marker.
+    #[error("fenced: a newer owner's marker is at offset {marker}")]
+    Fenced {
+        /// Offset of the newer marker.
+        marker: i64,
+    },
+    /// Reading the log failed.
+    #[error(transparent)]
+    Read(#[from] LogReadError),
+    /// Writing to the log failed.
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    /// A counted record could not be applied (corrupt log or a bug).
+    #[error(transparent)]
+    Apply(#[from] ApplyError),
+    /// The broker failed outside reading or writing.
+    #[error("kafka: {0}")]
+    Kafka(#[from] rdkafka::error::KafkaError),
+}
+
+/// A partition this processor owns, with its state and its position in the log.
+pub struct OwnedPartition {
+    partition: i32,
+    epoch: i64,
+    state: PartitionState,
+    log: LogReader,
+    writer: Writer,
+    consumer: Arc<StreamConsumer<ProcessorContext>>,
+    commands_topic: String,
+    next_command_offset: i64,
+}
+
+impl OwnedPartition {
+    /// Appends our ownership marker and hydrates the partition up to it. Returns the owned
+    /// partition and the committed command offset to resume from.
+    pub async fn take_over(
+        partition: i32,
+        owner: &str,
+        kafka: &KafkaConfig,
+        writer: Writer,
+        consumer: Arc<StreamConsumer<ProcessorContext>>,
+    ) -> Result<(Self, Offset), PartitionError> {
+        let started = Instant::now();
+        let topics = kafka.topics();
+        let marker = LogRecord::Marker(OwnershipMarker {
+            owner: owner.to_string(),
+            written_at: Utc::now(),
+        });
+        let epoch = writer.append(partition, &[marker], None).await?[0];
+        let mut log = LogReader::open(
+            kafka,
+            &topics.events,
+            &[PartitionStart::beginning(partition)],
+        )?;
+        let mut state = PartitionState::default();
+        let mut records = 0u64;
+        while log.position(partition).map_or(0, |p| p.next_offset) <= epoch {
+            let item = log.next().await?;
+            records += 1;
+            apply_item(&mut state, epoch, &item)?;
+        }
+        let committed = committed_offset(&consumer, &topics.commands, partition).await?;
+        tracing::info!(
+            partition,
+            epoch,
+            records,
+            streams = state.stream_count(),
+            zombies_skipped = log.zombies_skipped(partition),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "took over partition"
+        );
+        let next_command_offset = match committed {
+            Offset::Offset(offset) => offset,
+            _ => 0,
+        };
+        Ok((
+            Self {
+                partition,
+                epoch,
+                state,
+                log,
+                writer,
+                consumer,
+                commands_topic: topics.commands,
+                next_command_offset,
+            },
+            committed,
+        ))
+    }
+
+    /// Decides batches of commands until the channel closes (revocation or shutdown) or the
+    /// partition is lost.
+    pub async fn run(
+        mut self,
+        mut commands: mpsc::Receiver<OwnedMessage>,
+    ) -> Result<(), PartitionError> {
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        while let Some(first) = commands.recv().await {
+            batch.push(first);
+            while batch.len() < MAX_BATCH {
+                match commands.try_recv() {
+                    Ok(message) => batch.push(message),
+                    Err(_) => break,
+                }
+            }
+            self.process(std::mem::take(&mut batch)).await?;
+        }
+        Ok(())
+    }
+
+    async fn process(&mut self, messages: Vec<OwnedMessage>) -> Result<(), PartitionError> {
+        let mut overlay = Overlay::default();
+        let mut records = Vec::new();
+        let mut answers = Vec::new();
+        let mut in_batch = HashSet::new();
+        let mut last_offset = None;
+        let mut traceparent = None;
+        for message in messages {
+            if message.offset() < self.next_command_offset {
+                continue; // delivered again after a seek; already handled
+            }
+            last_offset = Some(message.offset());
+            let envelope = match parse(&message) {
+                Ok(envelope) => envelope,
+                Err(answer) => {
+                    answers.push(answer);
+                    continue;
+                }
+            };
+            if traceparent.is_none() {
+                traceparent = runtime_header(&message, schemas::log_record::HEADER_TRACEPARENT);
+            }
+            if self.state.outcome(&envelope.command_id).is_some()
+                || !in_batch.insert(envelope.command_id)
+            {
+                answers.push(Answer::FromLog(Box::new(envelope)));
+                continue;
+            }
+            match self.decide(&mut overlay, &envelope) {
+                Ok(record) => {
+                    records.push(record);
+                    answers.push(Answer::FromLog(Box::new(envelope)));
+                }
+                Err(answer) => answers.push(answer),
+            }
+        }
+        let Some(last_offset) = last_offset else {
+            return Ok(());
+        };
+        if !records.is_empty() {
+            let offsets = self
+                .writer
+                .append(self.partition, &records, traceparent.as_deref())
+                .await?;
+            let through = offsets.iter().copied().max().unwrap_or(0);
+            self.read_back_through(through).await?;
+        }
+        let replies: Vec<Reply> = answers.into_iter().map(|a| self.answer(a)).collect();
+        self.writer.reply(self.partition, &replies).await?;
+        self.commit_commands(last_offset + 1)?;
+        Ok(())
+    }
+
+    /// Decides one command on the overlay and returns the record to append.
+    fn decide(
+        &self,
+        overlay: &mut Overlay,
+        envelope: &CommandEnvelope,
+    ) -> Result<LogRecord, Answer> {
+        let current: StreamState =
+            overlay
+                .stream(&self.state, &envelope.stream)
+                .map_err(|error| {
+                    Answer::Malformed(
+                        envelope.command_id,
+                        envelope.stream.clone(),
+                        error.to_string(),
+                    )
+                })?;
+        let now = Utc::now();
+        match current.aggregate.decide(&envelope.command) {
+            Ok((events, next)) => {
+                let from_version = current.version + 1;
+                let envelopes: Vec<EventEnvelope> = events
+                    .into_iter()
+                    .zip(from_version..)
+                    .map(|(event, version)| EventEnvelope {
+                        event_id: Uuid::now_v7(),
+                        stream: envelope.stream.clone(),
+                        version,
+                        event_type: event.event_type,
+                        schema: event.schema,
+                        occurred_at: now,
+                        command_id: envelope.command_id,
+                        correlation_id: envelope.correlation_id,
+                        causation_id: envelope.causation_id,
+                        actor: envelope.actor.clone(),
+                        data: event.data,
+                    })
+                    .collect();
+                overlay.set(
+                    &envelope.stream,
+                    StreamState {
+                        version: current.version + envelopes.len() as u64,
+                        aggregate: next,
+                    },
+                );
+                Ok(LogRecord::Commit(Commit {
+                    stream: envelope.stream.clone(),
+                    from_version,
+                    epoch: self.epoch,
+                    command_id: envelope.command_id,
+                    request_hash: envelope.request_hash.clone(),
+                    accepted_at: now,
+                    events: envelopes,
+                }))
+            }
+            Err(DecideError::Refused(reason)) => Ok(LogRecord::Rejection(Rejection {
+                stream: envelope.stream.clone(),
+                epoch: self.epoch,
+                command_id: envelope.command_id,
+                request_hash: envelope.request_hash.clone(),
+                rejected_at: now,
+                error: reason,
+            })),
+            Err(DecideError::Malformed(message)) => Err(Answer::Malformed(
+                envelope.command_id,
+                envelope.stream.clone(),
+                message,
+            )),
+        }
+    }
+
+    /// Reads the partition back through offset `through`, applying what counts; fails when a
+    /// newer owner's marker shows up first.
+    async fn read_back_through(&mut self, through: i64) -> Result<(), PartitionError> {
+        while self
+            .log
+            .position(self.partition)
+            .map_or(0, |p| p.next_offset)
+            <= through
+        {
+            let item = self.log.next().await?;
+            apply_item(&mut self.state, self.epoch, &item)?;
+        }
+        Ok(())
+    }
+
+    fn answer(&self, answer: Answer) -> Reply {
+        match answer {
+            Answer::Malformed(command_id, stream, message) => Reply {
+                command_id,
+                stream,
+                outcome: Outcome::Malformed { message },
+            },
+            Answer::FromLog(envelope) => {
+                let envelope = *envelope;
+                let outcome = match self.state.outcome(&envelope.command_id) {
+                    Some(known)
+                        if known.request_hash.is_some()
+                            && envelope.request_hash.is_some()
+                            && known.request_hash != envelope.request_hash =>
+                    {
+                        let position = match &known.outcome {
+                            Outcome::Accepted { position, .. }
+                            | Outcome::Rejected { position, .. } => *position,
+                            Outcome::Malformed { .. } => LogPosition {
+                                partition: self.partition,
+                                offset: -1,
+                            },
+                        };
+                        Outcome::Rejected {
+                            reason: refusal(
+                                "idempotency_key_reused",
+                                domain::ErrorKind::Invalid,
+                                "this Idempotency-Key was already used with a different request",
+                            ),
+                            position,
+                        }
+                    }
+                    Some(known) => known.outcome.clone(),
+                    None => Outcome::Malformed {
+                        message: "the command's record was not found when read back".into(),
+                    },
+                };
+                Reply {
+                    command_id: envelope.command_id,
+                    stream: envelope.stream,
+                    outcome,
+                }
+            }
+        }
+    }
+
+    fn commit_commands(&mut self, next_offset: i64) -> Result<(), PartitionError> {
+        let mut offsets = TopicPartitionList::new();
+        offsets.add_partition_offset(
+            &self.commands_topic,
+            self.partition,
+            Offset::Offset(next_offset),
+        )?;
+        self.consumer.commit(&offsets, CommitMode::Async)?;
+        self.next_command_offset = next_offset;
+        Ok(())
+    }
+}
+
+/// How a command of a batch gets answered.
+enum Answer {
+    /// From the outcome the log holds for it once the batch is confirmed.
+    FromLog(Box<CommandEnvelope>),
+    /// It could not be read or routed: command id (nil if unknown), stream, why.
+    Malformed(Uuid, String, String),
+}
+
+fn parse(message: &OwnedMessage) -> Result<CommandEnvelope, Answer> {
+    let payload = message.payload().unwrap_or_default();
+    serde_json::from_slice::<CommandEnvelope>(payload).map_err(|error| {
+        tracing::error!(
+            partition = message.partition(),
+            offset = message.offset(),
+            %error,
+            "undecodable command skipped"
+        );
+        let command_id = serde_json::from_slice::<serde_json::Value>(payload)
+            .ok()
+            .and_then(|v| v.get("command_id")?.as_str()?.parse().ok())
+            .unwrap_or_else(Uuid::nil);
+        Answer::Malformed(
+            command_id,
+            String::new(),
+            format!("undecodable command: {error}"),
+        )
+    })
+}
+
+/// Applies one item read from our own partition. A marker other than ours, after ours, fences us.
+fn apply_item(
+    state: &mut PartitionState,
+    epoch: i64,
+    item: &runtime::log::LogItem,
+) -> Result<(), PartitionError> {
+    match &item.kind {
+        ItemKind::Counted(counted) => state.apply(
+            counted,
+            LogPosition {
+                partition: item.partition,
+                offset: item.offset,
+            },
+        )?,
+        ItemKind::Marker { .. } if item.offset > epoch => {
+            return Err(PartitionError::Fenced {
+                marker: item.offset,
+            });
+        }
+        ItemKind::Marker { .. } | ItemKind::Zombie { .. } => {}
+        ItemKind::Poison { error, .. } => {
+            tracing::error!(
+                partition = item.partition,
+                offset = item.offset,
+                error,
+                "undecodable record in the events log skipped"
+            );
+        }
+    }
+    Ok(())
+}
+
+fn runtime_header(message: &OwnedMessage, name: &str) -> Option<String> {
+    use rdkafka::message::Headers;
+    let headers = message.headers()?;
+    headers
+        .iter()
+        .find(|h| h.key == name)
+        .and_then(|h| h.value)
+        .and_then(|v| std::str::from_utf8(v).ok())
+        .map(str::to_string)
+}
+
+async fn committed_offset(
+    consumer: &Arc<StreamConsumer<ProcessorContext>>,
+    topic: &str,
+    partition: i32,
+) -> Result<Offset, PartitionError> {
+    let consumer = Arc::clone(consumer);
+    let topic = topic.to_string();
+    let lookup = tokio::task::spawn_blocking(move || {
+        let mut wanted = TopicPartitionList::new();
+        wanted.add_partition(&topic, partition);
+        consumer
+            .committed_offsets(wanted, runtime::kafka::METADATA_TIMEOUT)
+            .map(|list| {
+                list.find_partition(&topic, partition)
+                    .map(|p| p.offset())
+                    .unwrap_or(Offset::Invalid)
+            })
+    });
+    match lookup.await {
+        Ok(result) => Ok(result?),
+        Err(_) => Ok(Offset::Invalid),
+    }
+}

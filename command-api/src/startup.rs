@@ -1,0 +1,106 @@
+//! Building and running the HTTP command API.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    routing::{get, post, put},
+};
+use runtime::{config::KafkaConfig, shutdown::Shutdown};
+use tower_http::trace::TraceLayer;
+use uuid::Uuid;
+
+use crate::{
+    auth::Keys,
+    config::ApiConfig,
+    dispatch::Dispatcher,
+    http::routes::{health, inventory, not_found, products},
+};
+
+/// What every request handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// Sends commands and awaits replies.
+    pub dispatcher: Dispatcher,
+    /// Token keys.
+    pub keys: Arc<Keys>,
+    /// The log epoch in force, written into consistency tokens.
+    pub log_epoch: Uuid,
+    /// Broker settings (for readiness).
+    pub kafka: KafkaConfig,
+}
+
+/// The routes of the command API.
+pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/products", post(products::create))
+        .route(
+            "/products/{id}",
+            axum::routing::patch(products::update).delete(products::delete),
+        )
+        .route("/products/{id}/publish", post(products::publish))
+        .route("/products/{id}/unpublish", post(products::unpublish))
+        .route("/products/{id}/variants", post(products::add_variant))
+        .route(
+            "/products/{id}/variants/{sku}/price",
+            put(products::change_price),
+        )
+        .route(
+            "/products/{id}/variants/{sku}/retire",
+            post(products::retire_variant),
+        )
+        .route("/inventory/{sku}/receive", post(inventory::receive))
+        .route("/inventory/{sku}/adjust", post(inventory::adjust))
+        .route(
+            "/inventory/{sku}/low-stock-threshold",
+            put(inventory::set_threshold),
+        )
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// The command API, bound and ready to run.
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    router: Router,
+}
+
+impl Application {
+    /// Connects to the broker, reads the log epoch and binds the listener.
+    pub async fn build(config: ApiConfig, shutdown: Shutdown) -> anyhow::Result<Self> {
+        let epoch = runtime::topics::read_log_epoch(&config.kafka)
+            .await?
+            .ok_or_else(|| {
+                anyhow::anyhow!("the broker holds no Agora log yet: run `agora-admin topics`")
+            })?;
+        let dispatcher = Dispatcher::start(&config.kafka, config.reply_timeout, shutdown).await?;
+        let state = AppState {
+            dispatcher,
+            keys: Arc::new(Keys::from_secret(&config.jwt_secret)),
+            log_epoch: epoch.log_epoch,
+            kafka: config.kafka.clone(),
+        };
+        let listener = tokio::net::TcpListener::bind(config.addr).await?;
+        Ok(Self {
+            listener,
+            router: router(state, config.max_body_bytes),
+        })
+    }
+
+    /// The address actually bound (port 0 picks one).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until shutdown, letting requests in flight finish.
+    pub async fn run_until_stopped(self, shutdown: Shutdown) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(async move { shutdown.wait().await })
+            .await
+    }
+}

@@ -55,6 +55,10 @@ pub struct ProcessorConfig {
     pub kafka: KafkaConfig,
     /// Health endpoint address (`AGORA_HEALTH_ADDR`, default `127.0.0.1:9101`).
     pub health_addr: SocketAddr,
+    /// Fault injection for tests and chaos runs: a pause between deciding a batch and appending
+    /// it (`AGORA_FAULT_APPEND_DELAY_MS`, default 0). Widens the window in which a processor can
+    /// be frozen holding a batch, to prove its late writes never count.
+    pub append_delay: Duration,
 }
 
 impl ProcessorConfig {
@@ -66,6 +70,7 @@ impl ProcessorConfig {
                 "AGORA_HEALTH_ADDR",
                 SocketAddr::from(([127, 0, 0, 1], 9101)),
             )?,
+            append_delay: env_millis("AGORA_FAULT_APPEND_DELAY_MS", Duration::ZERO)?,
         })
     }
 }

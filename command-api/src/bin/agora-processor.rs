@@ -29,7 +29,7 @@ async fn run() -> anyhow::Result<()> {
     )
     .await?;
     tracing::info!(%addr, "health endpoint listening");
-    command_api::processor::run(config.kafka, readiness, shutdown.clone()).await?;
+    command_api::processor::run(&config, readiness, shutdown.clone()).await?;
     shutdown.trigger();
     server.await??;
     Ok(())

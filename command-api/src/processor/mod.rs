@@ -27,7 +27,9 @@ use rdkafka::{
     consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance, StreamConsumer},
     message::OwnedMessage,
 };
-use runtime::{config::KafkaConfig, health::Readiness, shutdown::Shutdown};
+use runtime::{health::Readiness, shutdown::Shutdown};
+
+use crate::config::ProcessorConfig;
 use tokio::{sync::mpsc, task::JoinSet};
 
 use self::{
@@ -93,10 +95,12 @@ struct Worker {
 
 /// Runs a processor instance until shutdown.
 pub async fn run(
-    kafka: KafkaConfig,
+    config: &ProcessorConfig,
     readiness: Readiness,
     shutdown: Shutdown,
 ) -> anyhow::Result<()> {
+    let kafka = config.kafka.clone();
+    let append_delay = config.append_delay;
     let topics = kafka.topics();
     let owner = format!(
         "{}:{}",
@@ -135,7 +139,7 @@ pub async fn run(
                         let (kafka, writer, consumer, owner) =
                             (kafka.clone(), writer.clone(), Arc::clone(&consumer), owner.clone());
                         takeovers.spawn(async move {
-                            let result = OwnedPartition::take_over(partition, &owner, &kafka, writer, consumer).await;
+                            let result = OwnedPartition::take_over(partition, &owner, &kafka, writer, consumer, append_delay).await;
                             (partition, result)
                         });
                     }

@@ -69,6 +69,7 @@ pub struct OwnedPartition {
     consumer: Arc<StreamConsumer<ProcessorContext>>,
     commands_topic: String,
     next_command_offset: i64,
+    append_delay: std::time::Duration,
 }
 
 impl OwnedPartition {
@@ -80,6 +81,7 @@ impl OwnedPartition {
         kafka: &KafkaConfig,
         writer: Writer,
         consumer: Arc<StreamConsumer<ProcessorContext>>,
+        append_delay: std::time::Duration,
     ) -> Result<(Self, Offset), PartitionError> {
         let started = Instant::now();
         let topics = kafka.topics();
@@ -124,6 +126,7 @@ impl OwnedPartition {
                 consumer,
                 commands_topic: topics.commands,
                 next_command_offset,
+                append_delay,
             },
             committed,
         ))
@@ -189,6 +192,9 @@ impl OwnedPartition {
             return Ok(());
         };
         if !records.is_empty() {
+            if !self.append_delay.is_zero() {
+                tokio::time::sleep(self.append_delay).await;
+            }
             let offsets = self
                 .writer
                 .append(self.partition, &records, traceparent.as_deref())

@@ -1,5 +1,7 @@
 //! Ownership and fencing: takeovers, zombie processors, and readers that skip zombie writes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::{collections::HashSet, time::Duration};

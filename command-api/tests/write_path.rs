@@ -1,5 +1,7 @@
 //! The write path against the real broker: idempotency and no oversell under concurrency.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::collections::HashMap;

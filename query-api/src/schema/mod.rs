@@ -1,0 +1,82 @@
+//! The GraphQL schema: one module per resource, assembled into one [`AgoraSchema`].
+//!
+//! Limits (see [`crate::config::Limits`]) are set on the schema itself, so a query that is too
+//! deep or too complex is refused during validation, before any resolver or SQL runs. Lists
+//! count towards complexity once per row they may return: a connection multiplies its children
+//! by `first`, a product's variants by [`VARIANTS_WEIGHT`].
+//!
+//! # Layout
+//! - [`products`]: `products` (a connection), `product`, and the `Product`/`Variant` types.
+//! - [`inventory`]: `inventory` and the `Inventory` type.
+//! - [`money`]: `Money` and `PriceRange`.
+//! - [`error_codes`]: gives framework errors (parse, validation, limits) a `code` too.
+//!
+//! The SDL is checked in as `query-api/schema.graphql`; `tests/sdl.rs` fails when it differs
+//! from [`sdl`]. Regenerate it with `AGORA_WRITE_SDL=1 cargo test -p query-api --test sdl`.
+
+pub mod error_codes;
+pub mod inventory;
+pub mod money;
+pub mod products;
+
+use async_graphql::{Context, EmptyMutation, EmptySubscription, MergedObject, Schema};
+
+use crate::{config::Limits, error::QueryError, loaders::Loaders, store::Store, viewer::Viewer};
+
+/// How many variants a product is assumed to have when estimating a query's complexity.
+pub const VARIANTS_WEIGHT: usize = 5;
+
+/// Reads of the Agora catalog and inventory.
+// Every query field, merged from the resource modules.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(products::ProductsQuery, inventory::InventoryQuery);
+
+/// The schema type served at `/graphql`.
+pub type AgoraSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+
+/// Builds the schema with its limits. Requests must carry a [`Store`], a [`Viewer`] and fresh
+/// [`Loaders`] as request data (the HTTP handler adds them).
+pub fn build(limits: Limits) -> AgoraSchema {
+    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .extension(error_codes::ErrorCodes::new(limits))
+        .finish()
+}
+
+/// The schema in SDL, as checked in to `query-api/schema.graphql`.
+pub fn sdl() -> String {
+    build(Limits::default()).sdl()
+}
+
+/// Wraps a request with everything resolvers need for one caller.
+pub fn prepare(
+    request: async_graphql::Request,
+    store: &Store,
+    viewer: Viewer,
+) -> async_graphql::Request {
+    request
+        .data(Loaders::new(store, viewer))
+        .data(store.clone())
+        .data(viewer)
+}
+
+/// This request's loaders.
+fn loaders<'a>(ctx: &Context<'a>) -> Result<&'a Loaders, QueryError> {
+    ctx.data::<Loaders>()
+        .map_err(|_| QueryError::MissingContext("Loaders"))
+}
+
+/// This request's store.
+fn store<'a>(ctx: &Context<'a>) -> Result<&'a Store, QueryError> {
+    ctx.data::<Store>()
+        .map_err(|_| QueryError::MissingContext("Store"))
+}
+
+/// This request's viewer.
+fn viewer(ctx: &Context<'_>) -> Result<Viewer, QueryError> {
+    ctx.data::<Viewer>()
+        .copied()
+        .map_err(|_| QueryError::MissingContext("Viewer"))
+}

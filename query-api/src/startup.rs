@@ -1,0 +1,152 @@
+//! Wiring: the connection pool, the router and the server.
+//!
+//! Routes:
+//! - `POST /graphql`: GraphQL queries.
+//! - `GET /graphql`: GraphiQL when enabled (`AGORA_GRAPHIQL`), otherwise 405.
+//! - `GET /healthz`: the process is alive.
+//! - `GET /readyz`: Postgres answers and the read models exist (503 otherwise).
+
+use std::{net::SocketAddr, str::FromStr, time::Duration};
+
+use anyhow::Context as _;
+use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::{
+    Router,
+    extract::State,
+    http::StatusCode,
+    response::{Html, IntoResponse},
+    routing::{get, post},
+};
+use runtime::shutdown::Shutdown;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use tracing::Instrument;
+
+use crate::{
+    config::Config,
+    error::cause_chain,
+    schema::{self, AgoraSchema},
+    store::Store,
+    viewer::Viewer,
+};
+
+/// How long `/readyz` waits for Postgres before calling the service not ready.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The read models.
+    pub store: Store,
+    /// The GraphQL schema, with its limits.
+    pub schema: AgoraSchema,
+    /// Whether `GET /graphql` serves GraphiQL.
+    pub graphiql: bool,
+}
+
+impl AppState {
+    /// Builds the state for `config`. The pool connects lazily, so the service starts (and
+    /// reports not ready) while Postgres is down.
+    pub fn new(config: &Config) -> anyhow::Result<Self> {
+        let timeout_ms = config.statement_timeout.as_millis().to_string();
+        let options = PgConnectOptions::from_str(&config.database_url)
+            .context("parsing DATABASE_URL")?
+            .application_name("agora-query-api")
+            .options([
+                ("search_path", config.pg_schema.as_str()),
+                ("statement_timeout", timeout_ms.as_str()),
+            ]);
+        let pool = PgPoolOptions::new()
+            .max_connections(config.pg_max_connections)
+            .acquire_timeout(config.pg_acquire_timeout)
+            .connect_lazy_with(options);
+        Ok(Self {
+            store: Store::new(pool),
+            schema: schema::build(config.limits),
+            graphiql: config.graphiql,
+        })
+    }
+}
+
+/// The HTTP router over `state` (tests call it in-process).
+pub fn router(state: AppState) -> Router {
+    let graphql = if state.graphiql {
+        post(graphql).get(graphiql)
+    } else {
+        post(graphql)
+    };
+    Router::new()
+        .route("/graphql", graphql)
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .with_state(state)
+}
+
+async fn graphql(State(state): State<AppState>, request: GraphQLRequest) -> GraphQLResponse {
+    let request = request.into_inner();
+    let span = tracing::info_span!(
+        "graphql",
+        graphql.operation = request.operation_name.as_deref().unwrap_or("")
+    );
+    // Until the auth issue, every caller is anonymous.
+    let request = schema::prepare(request, &state.store, Viewer::Anonymous);
+    state.schema.execute(request).instrument(span).await.into()
+}
+
+async fn graphiql() -> Html<String> {
+    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+}
+
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    match tokio::time::timeout(READY_TIMEOUT, state.store.ready()).await {
+        Ok(Ok(true)) => (StatusCode::OK, "ready"),
+        Ok(Ok(false)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "read models missing (run the projector's migrations)",
+        ),
+        Ok(Err(error)) => {
+            tracing::warn!(error = %cause_chain(&error), "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "postgres unavailable")
+        }
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "postgres too slow"),
+    }
+}
+
+/// The bound server, ready to run.
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    router: Router,
+    addr: SocketAddr,
+}
+
+impl Application {
+    /// Binds `config.addr` (port 0 picks a free port) and builds the router.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let state = AppState::new(&config)?;
+        let listener = tokio::net::TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("binding {}", config.addr))?;
+        let addr = listener.local_addr().context("reading the bound address")?;
+        Ok(Self {
+            listener,
+            router: router(state),
+            addr,
+        })
+    }
+
+    /// The address actually bound.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Serves until `shutdown` is triggered, then lets requests in flight finish.
+    pub async fn run_until_stopped(self, shutdown: Shutdown) -> anyhow::Result<()> {
+        tracing::info!(addr = %self.addr, "query api listening");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(async move { shutdown.wait().await })
+            .await
+            .context("serving HTTP")?;
+        tracing::info!("query api stopped");
+        Ok(())
+    }
+}

@@ -1,0 +1,61 @@
+//! The data-access layer: every SQL statement of the query side lives in this module.
+//!
+//! Keeping SQL here keeps resolvers free of it and lets [`Store`] count statements, which is
+//! how the tests prove that a page costs a small, constant number of queries (no N+1).
+//!
+//! # Layout
+//! - [`products`]: product pages (filters, full-text search, keyset), look-ups and variants.
+//! - [`inventory`]: availability per SKU.
+
+pub mod inventory;
+pub mod products;
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicU64, Ordering},
+};
+
+use sqlx::PgPool;
+
+use crate::error::QueryError;
+
+/// Handle on the read models: a connection pool plus a statement counter.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: PgPool,
+    statements: Arc<AtomicU64>,
+}
+
+impl Store {
+    /// Wraps a pool.
+    pub fn new(pool: PgPool) -> Self {
+        Self {
+            pool,
+            statements: Arc::default(),
+        }
+    }
+
+    /// How many read-model statements this store (and its clones) has run.
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+
+    /// Whether Postgres answers and the read models this service reads exist (`/readyz`).
+    pub async fn ready(&self) -> Result<bool, QueryError> {
+        // Not counted: health probes are not part of answering queries.
+        let ready: bool = sqlx::query_scalar(
+            "SELECT to_regclass('catalog_products') IS NOT NULL
+                AND to_regclass('catalog_variants') IS NOT NULL
+                AND to_regclass('inventory_items') IS NOT NULL",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(ready)
+    }
+
+    /// The pool, for a statement about to run; counts it.
+    fn counted(&self) -> &PgPool {
+        self.statements.fetch_add(1, Ordering::Relaxed);
+        &self.pool
+    }
+}

@@ -13,9 +13,20 @@ use futures::{StreamExt, stream};
 use runtime::config::{env_parse, env_string};
 use serde_json::{Value, json};
 
-const CATEGORIES: [&str; 8] = ["socks", "shirts", "jackets", "shoes", "hats", "bags", "scarves", "gloves"];
+const CATEGORIES: [&str; 8] = [
+    "socks", "shirts", "jackets", "shoes", "hats", "bags", "scarves", "gloves",
+];
 const BRANDS: [&str; 10] = [
-    "Northwind", "Alder", "Copperline", "Fjord", "Lumen", "Oakridge", "Pebble", "Quarry", "Rook", "Saltmarsh",
+    "Northwind",
+    "Alder",
+    "Copperline",
+    "Fjord",
+    "Lumen",
+    "Oakridge",
+    "Pebble",
+    "Quarry",
+    "Rook",
+    "Saltmarsh",
 ];
 const MATERIALS: [&str; 6] = ["wool", "cotton", "linen", "leather", "canvas", "merino"];
 const COLOURS: [&str; 7] = ["black", "navy", "olive", "rust", "sand", "grey", "white"];
@@ -71,12 +82,20 @@ async fn run() -> anyhow::Result<()> {
         "demo catalog: {products} products, {commands} commands in {elapsed:.1}s ({:.0} commands/s), {failures} failures",
         commands as f64 / elapsed.max(0.001)
     );
-    anyhow::ensure!(failures == 0, "{failures} demo products could not be loaded");
+    anyhow::ensure!(
+        failures == 0,
+        "{failures} demo products could not be loaded"
+    );
     Ok(())
 }
 
 /// Creates, stocks and (mostly) publishes product `n`; returns the number of commands sent.
-async fn load_product(client: &reqwest::Client, base: &str, token: &str, n: usize) -> anyhow::Result<usize> {
+async fn load_product(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    n: usize,
+) -> anyhow::Result<usize> {
     let category = CATEGORIES[n % CATEGORIES.len()];
     let brand = BRANDS[(n / 3) % BRANDS.len()];
     let material = MATERIALS[(n / 7) % MATERIALS.len()];
@@ -106,7 +125,15 @@ async fn load_product(client: &reqwest::Client, base: &str, token: &str, n: usiz
         "variants": variants,
         "low_stock_threshold": 5,
     });
-    let created = post(client, base, token, "/products", &body, &format!("demo-create-{n}")).await?;
+    let created = post(
+        client,
+        base,
+        token,
+        "/products",
+        &body,
+        &format!("demo-create-{n}"),
+    )
+    .await?;
     let product_id = created["product_id"]
         .as_str()
         .ok_or_else(|| anyhow::anyhow!("create answered without product_id: {created}"))?
@@ -127,7 +154,15 @@ async fn load_product(client: &reqwest::Client, base: &str, token: &str, n: usiz
         commands += 1;
     }
     if n % 10 != 9 {
-        post(client, base, token, &format!("/products/{product_id}/publish"), &json!({}), &format!("demo-publish-{n}")).await?;
+        post(
+            client,
+            base,
+            token,
+            &format!("/products/{product_id}/publish"),
+            &json!({}),
+            &format!("demo-publish-{n}"),
+        )
+        .await?;
         commands += 1;
     }
     Ok(commands)

@@ -167,29 +167,42 @@ impl LogReader {
         max: usize,
         linger: Duration,
     ) -> Result<Vec<LogItem>, LogReadError> {
-        let mut batch = vec![self.next().await?];
-        let deadline = tokio::time::Instant::now() + linger;
-        while batch.len() < max {
-            match tokio::time::timeout_at(deadline, self.next()).await {
-                Ok(item) => batch.push(item?),
-                Err(_elapsed) => break,
-            }
-        }
-        Ok(batch)
+        let first = self.next().await?;
+        self.fill_batch(first, max, linger).await
     }
 
-    /// Like [`next_batch`](Self::next_batch) but gives up and returns an empty batch when
-    /// nothing arrives within `idle`, so callers can check their shutdown signal.
+    /// Like [`next_batch`](Self::next_batch) but returns an empty batch when nothing arrives
+    /// within `idle`, so callers can check their shutdown signal. The idle bound applies only
+    /// to the first record: once a record has been judged it is always returned.
     pub async fn poll_batch(
         &mut self,
         max: usize,
         linger: Duration,
         idle: Duration,
     ) -> Result<Vec<LogItem>, LogReadError> {
-        match tokio::time::timeout(idle, self.next_batch(max, linger)).await {
-            Ok(batch) => batch,
+        match tokio::time::timeout(idle, self.next()).await {
+            Ok(first) => self.fill_batch(first?, max, linger).await,
             Err(_idle) => Ok(Vec::new()),
         }
+    }
+
+    async fn fill_batch(
+        &mut self,
+        first: LogItem,
+        max: usize,
+        linger: Duration,
+    ) -> Result<Vec<LogItem>, LogReadError> {
+        let mut batch = vec![first];
+        let deadline = tokio::time::Instant::now() + linger;
+        while batch.len() < max {
+            // `next` is cancel-safe: a timeout can only fire while waiting for the broker,
+            // never between judging a record and returning it.
+            match tokio::time::timeout_at(deadline, self.next()).await {
+                Ok(item) => batch.push(item?),
+                Err(_elapsed) => break,
+            }
+        }
+        Ok(batch)
     }
 
     /// How far the reader has got in `partition`.

@@ -1,0 +1,91 @@
+//! Settings of `agora-projector`, read from the environment with documented defaults.
+
+use std::{net::SocketAddr, time::Duration};
+
+use runtime::config::{ConfigError, KafkaConfig, env_millis, env_parse, env_string};
+
+/// Everything the projector needs to know about its surroundings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Broker and topic names (`AGORA_KAFKA_BROKERS`, `AGORA_TOPIC_PREFIX`, …).
+    pub kafka: KafkaConfig,
+    /// Postgres database of the read models (`DATABASE_URL`); `migrate` creates it if missing.
+    pub database_url: String,
+    /// Postgres schema the read models live in (`AGORA_PG_SCHEMA`, default `public`).
+    pub pg_schema: String,
+    /// ClickHouse HTTP endpoint (`CLICKHOUSE_URL`, default `http://127.0.0.1:8123`).
+    pub clickhouse_url: String,
+    /// ClickHouse database of the facts (`CLICKHOUSE_DATABASE`, default `agora`).
+    pub clickhouse_database: String,
+    /// Where `/healthz` and `/readyz` are served (`AGORA_HEALTH_ADDR`, default `127.0.0.1:9102`).
+    pub health_addr: SocketAddr,
+    /// Batch tuning (`AGORA_PROJECTOR_BATCH_MAX`, `AGORA_PROJECTOR_LINGER_MS`,
+    /// `AGORA_PROJECTOR_IDLE_MS`).
+    pub batch: BatchConfig,
+}
+
+/// How records are grouped into one transaction.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchConfig {
+    /// Most records per batch (default 1000).
+    pub max_records: usize,
+    /// How long to wait for more records once one arrived (default 20 ms).
+    pub linger: Duration,
+    /// How long to wait for a first record before checking for shutdown (default 250 ms).
+    pub idle: Duration,
+}
+
+impl Default for BatchConfig {
+    fn default() -> Self {
+        Self {
+            max_records: 1000,
+            linger: Duration::from_millis(20),
+            idle: Duration::from_millis(250),
+        }
+    }
+}
+
+/// Default Postgres database, matching `infra/stack`.
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/agora?sslmode=disable";
+
+impl Config {
+    /// Reads the settings from the environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let defaults = BatchConfig::default();
+        let health_addr = env_parse(
+            "AGORA_HEALTH_ADDR",
+            SocketAddr::from(([127, 0, 0, 1], 9102)),
+        )?;
+        Ok(Self {
+            kafka: KafkaConfig::from_env()?,
+            database_url: env_string("DATABASE_URL", DEFAULT_DATABASE_URL),
+            pg_schema: env_string("AGORA_PG_SCHEMA", "public"),
+            clickhouse_url: env_string("CLICKHOUSE_URL", "http://127.0.0.1:8123"),
+            clickhouse_database: env_string("CLICKHOUSE_DATABASE", "agora"),
+            health_addr,
+            batch: BatchConfig {
+                max_records: env_parse("AGORA_PROJECTOR_BATCH_MAX", defaults.max_records)?.max(1),
+                linger: env_millis("AGORA_PROJECTOR_LINGER_MS", defaults.linger)?,
+                idle: env_millis("AGORA_PROJECTOR_IDLE_MS", defaults.idle)?,
+            },
+        })
+    }
+
+    /// Settings for the given stores with every other setting at its default (tests, tools).
+    pub fn new(
+        kafka: KafkaConfig,
+        database_url: &str,
+        clickhouse_url: &str,
+        clickhouse_database: &str,
+    ) -> Self {
+        Self {
+            kafka,
+            database_url: database_url.to_string(),
+            pg_schema: "public".to_string(),
+            clickhouse_url: clickhouse_url.to_string(),
+            clickhouse_database: clickhouse_database.to_string(),
+            health_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            batch: BatchConfig::default(),
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! # projectors
+//!
+//! `agora-projector` builds Agora's read side from the events log: Postgres read models
+//! (catalog, inventory) and ClickHouse facts (stock movements), each with checkpoints that make
+//! every batch count exactly once.
+//!
+//! Every projection reads the log through the shared [`runtime::log::LogReader`], so it counts
+//! exactly the commits every other reader counts (zombie writes skipped), decodes events through
+//! [`schemas::decode_event`] (old schema versions upcast), and applies batches of many commits
+//! with set-based SQL.
+//!
+//! # Layout
+//! - [`config`]: settings from the environment.
+//! - [`startup`]: [`startup::Application`]: migrate, health server, one loop per projection.
+//! - [`error`]: the projector's error type.
+//! - [`migrate`]: database creation, migrations, and the reset on a new log epoch.
+//! - [`runner`]: the batch loop shared by every projection, and the [`runner::Projection`] trait.
+//! - [`read_model`]: Postgres projections: one transaction per batch with its checkpoint.
+//! - [`checkpoint`]: Postgres checkpoints with conditional updates.
+//! - [`analytics`]: ClickHouse client, DDL, positions.
+//! - [`decode`]: commits to domain events.
+//! - [`dlq`]: the dead-letter topic.
+//! - [`projections`]: catalog, inventory, stock movements.
+//! - [`rebuild`]: rebuild from offset 0 into scratch stores and compare with the live ones.
+
+pub mod analytics;
+pub mod checkpoint;
+pub mod config;
+pub mod decode;
+pub mod dlq;
+pub mod error;
+pub mod migrate;
+pub mod projections;
+pub mod read_model;
+pub mod rebuild;
+pub mod runner;
+pub mod startup;

@@ -1,0 +1,378 @@
+//! The loop every projection runs: read a batch under the log rules, hand it to the projection
+//! to apply and checkpoint atomically, repeat.
+//!
+//! Each projection has its own [`LogReader`] over *all* partitions of the events topic, started
+//! at its own checkpoints. Spreading partitions over several projector replicas (a consumer
+//! group that only assigns, while positions stay in the stores) is a later step; two replicas
+//! running today are still correct, because every checkpoint update is conditional (Postgres)
+//! or idempotent (ClickHouse), but they duplicate work.
+//!
+//! Failures of the machinery (a store or the broker away) are logged and retried from the last
+//! checkpoint with a growing pause; records that cannot be used go to the DLQ.
+
+use std::{collections::HashMap, future::Future, sync::Arc, time::Duration};
+
+use runtime::{
+    config::KafkaConfig,
+    log::{ItemKind, LogItem, LogReader, PartitionStart},
+    shutdown::Shutdown,
+};
+
+use crate::{config::BatchConfig, dlq::DeadLetters, error::ProjectorError};
+
+/// How one partition's position moves with a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Advance {
+    /// Partition.
+    pub partition: i32,
+    /// The checkpoint's `next_offset` before the batch.
+    pub expected: i64,
+    /// `next_offset` after the batch.
+    pub next_offset: i64,
+    /// The partition's epoch after the batch (offset of its latest marker).
+    pub epoch: Option<i64>,
+}
+
+/// Records read together, with the positions they move.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    /// The records, in the order read (offset order within each partition).
+    pub items: Vec<LogItem>,
+    /// One advance per partition present in `items`.
+    pub advances: Vec<Advance>,
+}
+
+/// What became of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Applied and checkpointed.
+    Committed,
+    /// Someone else moved the checkpoint: nothing was written; re-read it and seek.
+    Moved,
+}
+
+/// A projection as the run loop sees it.
+pub trait Projection: Send {
+    /// Stable name, used in checkpoints and dead letters.
+    fn name(&self) -> &'static str;
+
+    /// Where to start reading each of `partitions` partitions: the stored checkpoints.
+    fn starts(
+        &mut self,
+        partitions: i32,
+    ) -> impl Future<Output = Result<Vec<PartitionStart>, ProjectorError>> + Send;
+
+    /// Applies `batch` and stores its advances, all or nothing (or idempotently).
+    fn commit(
+        &mut self,
+        batch: &Batch,
+        dlq: &DeadLetters,
+    ) -> impl Future<Output = Result<Outcome, ProjectorError>> + Send;
+}
+
+/// What a projection loop reads and how.
+#[derive(Clone)]
+pub struct RunContext {
+    /// Broker settings.
+    pub kafka: KafkaConfig,
+    /// The events topic.
+    pub topic: String,
+    /// Its partition count.
+    pub partitions: i32,
+    /// Batch tuning.
+    pub batch: BatchConfig,
+    /// Where unusable records go.
+    pub dlq: Arc<DeadLetters>,
+    /// Stop once every partition reached this offset (rebuilds); `None` runs until shutdown.
+    pub stop_at: Option<HashMap<i32, i64>>,
+}
+
+const MAX_BACKOFF: Duration = Duration::from_secs(10);
+const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+
+/// Runs `projection` until shutdown (or until `stop_at` is reached). Returns an error only
+/// for problems retrying cannot fix.
+pub async fn run<P: Projection>(
+    mut projection: P,
+    context: RunContext,
+    shutdown: Shutdown,
+) -> Result<(), ProjectorError> {
+    let name = projection.name();
+    let mut backoff = FIRST_BACKOFF;
+    while !shutdown.is_triggered() {
+        match run_from_checkpoint(&mut projection, &context, &shutdown).await {
+            Ok(Stop::Finished) => break,
+            Ok(Stop::Reseek) => backoff = FIRST_BACKOFF,
+            Err(error) if error.is_transient() => {
+                tracing::error!(projection = name, error = %error, retry_in = ?backoff, "projection failed; retrying from its checkpoint");
+                tokio::select! {
+                    _ = shutdown.wait() => {}
+                    _ = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    tracing::info!(projection = name, "projection stopped");
+    Ok(())
+}
+
+enum Stop {
+    /// Shutdown or target reached.
+    Finished,
+    /// The checkpoint moved under us: start over from it.
+    Reseek,
+}
+
+async fn run_from_checkpoint<P: Projection>(
+    projection: &mut P,
+    context: &RunContext,
+    shutdown: &Shutdown,
+) -> Result<Stop, ProjectorError> {
+    let name = projection.name();
+    let starts = projection.starts(context.partitions).await?;
+    let mut positions: HashMap<i32, (i64, Option<i64>)> = starts
+        .iter()
+        .map(|start| (start.partition, (start.next_offset, start.epoch)))
+        .collect();
+    if reached(&context.stop_at, &positions) {
+        return Ok(Stop::Finished);
+    }
+    tracing::info!(
+        projection = name,
+        ?starts,
+        "reading the log from the checkpoints"
+    );
+    let mut reader = LogReader::open(&context.kafka, &context.topic, &starts)?;
+    loop {
+        let Some(items) = read_batch(&mut reader, context.batch, shutdown).await? else {
+            return Ok(Stop::Finished);
+        };
+        let items = within_target(items, &context.stop_at);
+        if !items.is_empty() {
+            let batch = plan(items, &positions);
+            for item in &batch.items {
+                if let ItemKind::Poison { error, payload } = &item.kind {
+                    let payload = crate::dlq::DeadLetter::raw_payload(payload);
+                    context
+                        .dlq
+                        .send(
+                            name,
+                            item.partition,
+                            item.offset,
+                            None,
+                            error.clone(),
+                            payload,
+                        )
+                        .await?;
+                }
+            }
+            match projection.commit(&batch, &context.dlq).await? {
+                Outcome::Committed => {
+                    for advance in &batch.advances {
+                        positions.insert(advance.partition, (advance.next_offset, advance.epoch));
+                    }
+                    tracing::debug!(
+                        projection = name,
+                        records = batch.items.len(),
+                        "batch committed"
+                    );
+                }
+                Outcome::Moved => {
+                    tracing::warn!(
+                        projection = name,
+                        "checkpoint moved by another projector; re-reading it"
+                    );
+                    return Ok(Stop::Reseek);
+                }
+            }
+        }
+        if reached(&context.stop_at, &positions) || shutdown.is_triggered() {
+            return Ok(Stop::Finished);
+        }
+    }
+}
+
+/// Reads one batch: waits up to `idle` for a first record (returning an empty batch, or `None`
+/// on shutdown), then takes what arrives within `linger`, up to `max_records`.
+///
+/// Not `LogReader::poll_batch`: that wraps the whole batch in the idle timeout, so a timeout
+/// firing during the linger would drop records the reader has already counted as read.
+/// Here every timeout only ever cancels a wait for the *next* record, which loses nothing.
+async fn read_batch(
+    reader: &mut LogReader,
+    batch: BatchConfig,
+    shutdown: &Shutdown,
+) -> Result<Option<Vec<LogItem>>, ProjectorError> {
+    let first = tokio::select! {
+        _ = shutdown.wait() => return Ok(None),
+        first = tokio::time::timeout(batch.idle, reader.next()) => first,
+    };
+    let Ok(first) = first else {
+        return Ok(Some(Vec::new()));
+    };
+    let mut items = vec![first?];
+    let deadline = tokio::time::Instant::now() + batch.linger;
+    while items.len() < batch.max_records {
+        match tokio::time::timeout_at(deadline, reader.next()).await {
+            Ok(item) => items.push(item?),
+            Err(_linger_over) => break,
+        }
+    }
+    Ok(Some(items))
+}
+
+/// Drops records at or past the stop target of their partition.
+fn within_target(mut items: Vec<LogItem>, stop_at: &Option<HashMap<i32, i64>>) -> Vec<LogItem> {
+    if let Some(targets) = stop_at {
+        items.retain(|item| {
+            targets
+                .get(&item.partition)
+                .is_some_and(|target| item.offset < *target)
+        });
+    }
+    items
+}
+
+fn reached(
+    stop_at: &Option<HashMap<i32, i64>>,
+    positions: &HashMap<i32, (i64, Option<i64>)>,
+) -> bool {
+    let Some(targets) = stop_at else {
+        return false;
+    };
+    targets.iter().all(|(partition, target)| {
+        positions
+            .get(partition)
+            .is_some_and(|(next_offset, _)| next_offset >= target)
+    })
+}
+
+/// Computes each partition's advance over `items`: the next offset after its last record and
+/// its epoch after the last marker (the same rule the reader applies).
+pub fn plan(items: Vec<LogItem>, positions: &HashMap<i32, (i64, Option<i64>)>) -> Batch {
+    let mut advances: Vec<Advance> = Vec::new();
+    for item in &items {
+        let index = match advances.iter().position(|a| a.partition == item.partition) {
+            Some(index) => index,
+            None => {
+                let (expected, epoch) =
+                    positions.get(&item.partition).copied().unwrap_or((0, None));
+                advances.push(Advance {
+                    partition: item.partition,
+                    expected,
+                    next_offset: expected,
+                    epoch,
+                });
+                advances.len() - 1
+            }
+        };
+        let advance = &mut advances[index];
+        advance.next_offset = item.offset + 1;
+        if matches!(item.kind, ItemKind::Marker { .. }) {
+            advance.epoch = Some(item.offset);
+        }
+    }
+    advances.sort_by_key(|a| a.partition);
+    Batch { items, advances }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(partition: i32, offset: i64, kind: ItemKind) -> LogItem {
+        LogItem {
+            partition,
+            offset,
+            traceparent: None,
+            kind,
+        }
+    }
+
+    fn marker() -> ItemKind {
+        ItemKind::Marker { owner: "p".into() }
+    }
+
+    fn zombie() -> ItemKind {
+        ItemKind::Zombie {
+            record_epoch: 0,
+            current_epoch: Some(3),
+        }
+    }
+
+    #[test]
+    fn a_batch_advances_each_partition_past_its_last_record() {
+        let positions = HashMap::from([(0, (5, Some(1))), (2, (0, None))]);
+        let batch = plan(
+            vec![
+                item(0, 5, zombie()),
+                item(2, 0, marker()),
+                item(0, 6, zombie()),
+                item(2, 1, zombie()),
+            ],
+            &positions,
+        );
+        assert_eq!(
+            batch.advances,
+            vec![
+                Advance {
+                    partition: 0,
+                    expected: 5,
+                    next_offset: 7,
+                    epoch: Some(1)
+                },
+                Advance {
+                    partition: 2,
+                    expected: 0,
+                    next_offset: 2,
+                    epoch: Some(0)
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn the_epoch_after_a_batch_is_the_offset_of_its_last_marker() {
+        let positions = HashMap::from([(1, (10, Some(4)))]);
+        let batch = plan(
+            vec![
+                item(1, 10, marker()),
+                item(1, 11, zombie()),
+                item(1, 12, marker()),
+            ],
+            &positions,
+        );
+        assert_eq!(batch.advances[0].epoch, Some(12));
+    }
+
+    #[test]
+    fn records_past_the_stop_target_are_left_out() {
+        let targets = Some(HashMap::from([(0, 2), (1, 0)]));
+        let kept = within_target(
+            vec![
+                item(0, 1, marker()),
+                item(0, 2, marker()),
+                item(1, 0, marker()),
+            ],
+            &targets,
+        );
+        let kept: Vec<(i32, i64)> = kept.iter().map(|i| (i.partition, i.offset)).collect();
+        assert_eq!(kept, vec![(0, 1)]);
+    }
+
+    #[test]
+    fn a_rebuild_is_done_when_every_partition_reached_its_target() {
+        let targets = Some(HashMap::from([(0, 3), (1, 0)]));
+        assert!(!reached(
+            &targets,
+            &HashMap::from([(0, (2, None)), (1, (0, None))])
+        ));
+        assert!(reached(
+            &targets,
+            &HashMap::from([(0, (3, None)), (1, (0, None))])
+        ));
+        assert!(!reached(&None, &HashMap::from([(0, (3, None))])));
+    }
+}

@@ -1,0 +1,125 @@
+//! Building and running the projector: migrate, serve health, run one loop per projection,
+//! and drain them all on shutdown.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use runtime::{
+    health::{self, Readiness},
+    shutdown::Shutdown,
+};
+use tokio::task::{JoinHandle, JoinSet};
+
+use crate::{
+    config::Config,
+    dlq::DeadLetters,
+    error::ProjectorError,
+    migrate::{self, Stores},
+    projections::{catalog::Catalog, inventory::Inventory, stock_movements::StockMovements},
+    read_model::PgProjection,
+    runner::{self, RunContext},
+};
+
+/// A projector ready to run: stores migrated, health endpoint bound.
+pub struct Application {
+    stores: Stores,
+    context: RunContext,
+    readiness: Readiness,
+    health_addr: SocketAddr,
+    health: JoinHandle<std::io::Result<()>>,
+    shutdown: Shutdown,
+}
+
+impl Application {
+    /// Runs migrate's checks, reads the events topic's partition count and binds the health
+    /// server (port 0 picks a free one).
+    pub async fn build(config: Config, shutdown: Shutdown) -> Result<Self, ProjectorError> {
+        let (stores, _check) = migrate::migrate(&config).await?;
+        let topic = config.kafka.topics().events;
+        let partitions = partition_count(&config, &topic).await?;
+        let context = RunContext {
+            kafka: config.kafka.clone(),
+            topic,
+            partitions,
+            batch: config.batch,
+            dlq: Arc::new(DeadLetters::new(&config.kafka)?),
+            stop_at: None,
+        };
+        let readiness = Readiness::default();
+        let (health_addr, health) = health::serve(
+            config.health_addr,
+            health::router(readiness.clone()),
+            shutdown.clone(),
+        )
+        .await?;
+        tracing::info!(health.addr = %health_addr, partitions, log_epoch = %stores.log_epoch, "projector built");
+        Ok(Self {
+            stores,
+            context,
+            readiness,
+            health_addr,
+            health,
+            shutdown,
+        })
+    }
+
+    /// Where `/healthz` and `/readyz` are served.
+    pub fn health_addr(&self) -> SocketAddr {
+        self.health_addr
+    }
+
+    /// Runs every projection until shutdown; each finishes and commits the batch in hand.
+    pub async fn run_until_stopped(self) -> Result<(), ProjectorError> {
+        let Self {
+            stores,
+            context,
+            readiness,
+            health,
+            shutdown,
+            ..
+        } = self;
+        let mut tasks = JoinSet::new();
+        tasks.spawn(runner::run(
+            PgProjection::new(stores.pool.clone(), Catalog, stores.log_epoch),
+            context.clone(),
+            shutdown.clone(),
+        ));
+        tasks.spawn(runner::run(
+            PgProjection::new(stores.pool.clone(), Inventory, stores.log_epoch),
+            context.clone(),
+            shutdown.clone(),
+        ));
+        tasks.spawn(runner::run(
+            StockMovements::new(stores.clickhouse.clone(), stores.log_epoch),
+            context.clone(),
+            shutdown.clone(),
+        ));
+        readiness.set(true);
+        let mut first_error = None;
+        while let Some(result) = tasks.join_next().await {
+            let result = result.map_err(ProjectorError::from).and_then(|r| r);
+            if let Err(error) = result {
+                tracing::error!(error = %error, "a projection stopped for good; shutting down");
+                readiness.set(false);
+                shutdown.trigger();
+                first_error.get_or_insert(error);
+            }
+        }
+        shutdown.trigger();
+        health.await??;
+        stores.pool.close().await;
+        match first_error {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The events topic's partition count, from broker metadata (a blocking call).
+pub async fn partition_count(config: &Config, topic: &str) -> Result<i32, ProjectorError> {
+    let kafka = config.kafka.clone();
+    let topic = topic.to_string();
+    let count =
+        tokio::task::spawn_blocking(move || runtime::kafka::partition_count(&kafka, &topic))
+            .await??;
+    Ok(count)
+}

@@ -1,0 +1,20 @@
+//! Integration tests of `agora-projector` against the real broker, Postgres and ClickHouse.
+//!
+//! Each test gets its own [`runtime::testing::TestNamespace`] (topics, databases), writes the
+//! events log by hand as command processors would (markers, commits, zombies, poison), runs the
+//! projector binary as a child process and checks what it built. Build the binary first:
+//! `cargo build -p projectors --bins`.
+
+// This whole crate is test code: a failed expectation should panic with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod catalog_and_inventory;
+mod crash;
+mod dead_letters;
+mod log_epoch;
+mod model;
+mod observe;
+mod replicas;
+mod shutdown;
+mod support;
+mod zombies;

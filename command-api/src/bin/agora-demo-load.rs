@@ -139,8 +139,8 @@ async fn load_product(
         .ok_or_else(|| anyhow::anyhow!("create answered without product_id: {created}"))?
         .to_string();
     let mut commands = 1 + variant_count;
-    for v in 0..variant_count {
-        let sku = format!("DEMO-{n:05}-{}", SIZES[v]);
+    for (v, size) in SIZES.iter().enumerate().take(variant_count) {
+        let sku = format!("DEMO-{n:05}-{size}");
         let quantity = 3 + (n * 13 + v * 7) % 120;
         post(
             client,

@@ -2,19 +2,14 @@
 //!
 //! Streams are named `<kind>-<id>`; the kind picks the aggregate type, the command JSON is
 //! decoded into that aggregate's command enum, and `decide`/`evolve` run on typed state. Adding an
-//! aggregate to the write side means adding one variant here.
+//! aggregate to the write side means adding one line to `hosted_aggregates!`.
 
-use domain::{Aggregate, DomainError, EventType, inventory::InventoryItem, product::Product};
+use domain::{
+    Aggregate, DomainError, EventType, cart::Cart, coupon::Coupon, customer::Customer,
+    email_claim::EmailClaim, inventory::InventoryItem, order::Order, payment::Payment,
+    product::Product,
+};
 use schemas::{EventEnvelope, RejectionReason};
-
-/// State of one stream of any hosted aggregate.
-#[derive(Debug, Clone)]
-pub enum AnyAggregate {
-    /// A catalog product.
-    Product(Product),
-    /// Stock of one SKU.
-    Inventory(InventoryItem),
-}
 
 /// An event ready for the envelope: type, schema version and payload.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,40 +38,64 @@ pub fn kind_of(stream: &str) -> Option<&str> {
     stream.split_once('-').map(|(kind, _)| kind)
 }
 
-impl AnyAggregate {
-    /// The empty state of a stream's aggregate, by its stream id.
-    pub fn empty_for(stream: &str) -> Option<Self> {
-        match kind_of(stream)? {
-            domain::product::KIND => Some(Self::Product(Product::default())),
-            domain::inventory::KIND => Some(Self::Inventory(InventoryItem::default())),
-            _ => None,
+/// Declares [`AnyAggregate`] with one variant per hosted aggregate, and the dispatch from a
+/// stream's kind to typed `decide`/`evolve`.
+macro_rules! hosted_aggregates {
+    ($($variant:ident($ty:ty)),+ $(,)?) => {
+        /// State of one stream of any hosted aggregate.
+        #[derive(Debug, Clone)]
+        pub enum AnyAggregate {
+            $(
+                #[doc = concat!("A `", stringify!($ty), "` stream.")]
+                $variant($ty),
+            )+
         }
-    }
 
-    /// Decides `command` (wire JSON) against this state; returns the encoded events and the
-    /// state after them.
-    pub fn decide(
-        &self,
-        command: &serde_json::Value,
-    ) -> Result<(Vec<EncodedEvent>, AnyAggregate), DecideError> {
-        match self {
-            Self::Product(state) => {
-                decide_typed(state, command).map(|(e, s)| (e, Self::Product(s)))
+        impl AnyAggregate {
+            /// The empty state of a stream's aggregate, by its stream id.
+            pub fn empty_for(stream: &str) -> Option<Self> {
+                let kind = kind_of(stream)?;
+                $(
+                    if kind == <$ty as Aggregate>::KIND {
+                        return Some(Self::$variant(<$ty>::default()));
+                    }
+                )+
+                None
             }
-            Self::Inventory(state) => {
-                decide_typed(state, command).map(|(e, s)| (e, Self::Inventory(s)))
+
+            /// Decides `command` (wire JSON) against this state; returns the encoded events
+            /// and the state after them.
+            pub fn decide(
+                &self,
+                command: &serde_json::Value,
+            ) -> Result<(Vec<EncodedEvent>, AnyAggregate), DecideError> {
+                match self {
+                    $(Self::$variant(state) => decide_typed(state, command)
+                        .map(|(events, next)| (events, Self::$variant(next))),)+
+                }
+            }
+
+            /// Folds an event read from the log into this state.
+            pub fn evolve(self, envelope: &EventEnvelope) -> Result<Self, schemas::DecodeError> {
+                Ok(match self {
+                    $(Self::$variant(state) => Self::$variant(evolve_typed(state, envelope)?),)+
+                })
             }
         }
-    }
-
-    /// Folds an event read from the log into this state.
-    pub fn evolve(self, envelope: &EventEnvelope) -> Result<Self, schemas::DecodeError> {
-        Ok(match self {
-            Self::Product(state) => Self::Product(evolve_typed(state, envelope)?),
-            Self::Inventory(state) => Self::Inventory(evolve_typed(state, envelope)?),
-        })
-    }
+    };
 }
+
+hosted_aggregates! {
+    Product(Product),
+    Inventory(InventoryItem),
+    Customer(Customer),
+    EmailClaim(EmailClaim),
+    Cart(Cart),
+    Order(Order),
+    Payment(Payment),
+    Coupon(Coupon),
+}
+
 
 fn decide_typed<A: Aggregate>(
     state: &A,

@@ -96,7 +96,6 @@ hosted_aggregates! {
     Coupon(Coupon),
 }
 
-
 fn decide_typed<A: Aggregate>(
     state: &A,
     command: &serde_json::Value,

@@ -18,6 +18,9 @@ pub struct ApiConfig {
     pub jwt_secret: String,
     /// Largest accepted request body in bytes (`AGORA_MAX_BODY_BYTES`, default 262144).
     pub max_body_bytes: usize,
+    /// Postgres holding the read models the API looks prices and carts up in, and the API's
+    /// own tables (`DATABASE_URL`).
+    pub database_url: String,
 }
 
 impl ApiConfig {
@@ -44,6 +47,7 @@ impl ApiConfig {
             reply_timeout: env_millis("AGORA_COMMAND_TIMEOUT_MS", Duration::from_secs(5))?,
             jwt_secret,
             max_body_bytes: env_parse("AGORA_MAX_BODY_BYTES", 256 * 1024)?,
+            database_url: env_string("DATABASE_URL", crate::db::DEFAULT_DATABASE_URL),
         })
     }
 }

@@ -11,6 +11,7 @@
 //! - [`auth`]: bearer tokens and roles.
 //! - [`http`]: routes, one module per resource.
 //! - [`commands`]: idempotency identity, envelopes, outcome → response.
+//! - [`db`]: the Postgres pool.
 //! - [`dispatch`]: producing commands and awaiting replies.
 //! - [`token`]: consistency tokens.
 //! - [`wire`]: command envelope and reply contracts.
@@ -21,6 +22,7 @@ pub mod aggregates;
 pub mod auth;
 pub mod commands;
 pub mod config;
+pub mod db;
 pub mod dispatch;
 pub mod error;
 pub mod http;

@@ -29,6 +29,8 @@ pub struct AppState {
     pub log_epoch: Uuid,
     /// Broker settings (for readiness).
     pub kafka: KafkaConfig,
+    /// Postgres: read-model look-ups (prices, carts, credentials) and the API's own tables.
+    pub db: sqlx::PgPool,
 }
 
 /// The routes of the command API.
@@ -79,11 +81,13 @@ impl Application {
                 anyhow::anyhow!("the broker holds no Agora log yet: run `agora-admin topics`")
             })?;
         let dispatcher = Dispatcher::start(&config.kafka, config.reply_timeout, shutdown).await?;
+        let db = crate::db::connect(&config.database_url)?;
         let state = AppState {
             dispatcher,
             keys: Arc::new(Keys::from_secret(&config.jwt_secret)),
             log_epoch: epoch.log_epoch,
             kafka: config.kafka.clone(),
+            db,
         };
         let listener = tokio::net::TcpListener::bind(config.addr).await?;
         Ok(Self {

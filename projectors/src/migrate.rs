@@ -17,8 +17,14 @@ use uuid::Uuid;
 
 use crate::{analytics, config::Config, error::ProjectorError};
 
-/// Postgres migrations of the read models (`projectors/migrations`).
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+/// Postgres migrations of the read models (`projectors/migrations`, versions below 1000).
+///
+/// The command API keeps its own tables (versions from 1000) in the same database, so each
+/// migrator ignores versions it does not know instead of refusing to run.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate::Migrator {
+    ignore_missing: true,
+    ..sqlx::migrate!("./migrations")
+};
 
 /// Postgres tables holding state derived from the log, emptied when the log changes.
 pub const DERIVED_TABLES: &[&str] = &[

@@ -40,6 +40,16 @@ pub enum ApiError {
     /// The processors could not be reached.
     #[error("{0}")]
     Unavailable(String),
+    /// A protocol-level refusal (body too large, wrong content type, malformed JSON).
+    #[error("{message}")]
+    Protocol {
+        /// HTTP status.
+        status: StatusCode,
+        /// Stable code.
+        code: &'static str,
+        /// Explanation.
+        message: String,
+    },
     /// Anything else: reported opaquely.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -74,6 +84,7 @@ impl ApiError {
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", None),
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request", None),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", None),
+            Self::Protocol { status, code, .. } => (*status, *code, None),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
         }
     }
@@ -106,7 +117,68 @@ impl From<axum::extract::rejection::JsonRejection> for ApiError {
                 message: error.body_text(),
                 fields: json!({ "body": error.body_text() }),
             },
-            other => Self::BadRequest(other.body_text()),
+            other => {
+                let status = other.status();
+                let code = match status {
+                    StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+                    _ => "bad_request",
+                };
+                Self::Protocol {
+                    status,
+                    code,
+                    message: other.body_text(),
+                }
+            }
         }
     }
+}
+
+/// Rewrites framework answers that bypass [`ApiError`] (a path segment that is not a UUID, a
+/// wrong method, a body over the size limit, a missing content type) into the one envelope, so
+/// every 4xx a client sees has the same shape.
+pub async fn envelope_framework_errors(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    if !status.is_client_error() || is_json {
+        return response;
+    }
+    let code = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::NOT_FOUND => "route_not_found",
+        _ => "bad_request",
+    };
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes.to_vec()).ok())
+        .filter(|text| !text.trim().is_empty())
+        .unwrap_or_else(|| {
+            status
+                .canonical_reason()
+                .unwrap_or("bad request")
+                .to_string()
+        });
+    let mut rebuilt = (
+        status,
+        Json(json!({ "error": { "code": code, "message": text } })),
+    )
+        .into_response();
+    for (name, value) in parts.headers.iter() {
+        if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            rebuilt.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    rebuilt
 }

@@ -13,10 +13,14 @@
 //! - [`commands`]: idempotency identity, envelopes, outcome → response.
 //! - [`db`]: the Postgres pool.
 //! - [`dispatch`]: producing commands and awaiting replies.
+//! - [`identity`]: passwords, tokens, login throttling, account bootstrap.
+//! - [`lookups`]: read-model look-ups that put prices and carts into commands.
+//! - [`openapi`]: the OpenAPI document (`/openapi.json`) and the docs page (`/docs`).
 //! - [`token`]: consistency tokens.
 //! - [`wire`]: command envelope and reply contracts.
 //! - [`aggregates`]: the aggregates the processors host, behind one face.
 //! - [`processor`]: the single-writer command processors.
+//! - [`saga`]: the checkout saga, a process manager from events to commands.
 
 pub mod aggregates;
 pub mod auth;
@@ -26,7 +30,11 @@ pub mod db;
 pub mod dispatch;
 pub mod error;
 pub mod http;
+pub mod identity;
+pub mod lookups;
+pub mod openapi;
 pub mod processor;
+pub mod saga;
 pub mod startup;
 pub mod token;
 pub mod wire;

@@ -60,7 +60,17 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
             "/inventory/{sku}/low-stock-threshold",
             put(inventory::set_threshold),
         )
+        .merge(crate::http::routes::auth::routes())
+        .merge(crate::http::routes::customers::routes())
+        .merge(crate::http::routes::carts::routes())
+        .merge(crate::http::routes::orders::routes())
+        .merge(crate::http::routes::coupons::routes())
+        .merge(crate::http::routes::payments::routes())
+        .merge(crate::openapi::routes())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(
+            crate::error::envelope_framework_errors,
+        ))
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -82,6 +92,7 @@ impl Application {
             })?;
         let dispatcher = Dispatcher::start(&config.kafka, config.reply_timeout, shutdown).await?;
         let db = crate::db::connect(&config.database_url)?;
+        crate::db::MIGRATOR.run(&db).await?;
         let state = AppState {
             dispatcher,
             keys: Arc::new(Keys::from_secret(&config.jwt_secret)),
@@ -103,7 +114,11 @@ impl Application {
 
     /// Serves until shutdown, letting requests in flight finish.
     pub async fn run_until_stopped(self, shutdown: Shutdown) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
+        // Connection info gives the login rate limiter the client's address.
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(async move { shutdown.wait().await })
             .await
     }

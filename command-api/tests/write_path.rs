@@ -122,3 +122,98 @@ async fn two_hundred_concurrent_decrements_of_one_hundred_units_through_two_apis
     assert_eq!(rejections, 100, "every refusal is recorded in the log");
     side.apis.clear();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_requests_get_a_clear_4xx_in_the_error_envelope() {
+    let side = WriteSide::start("bad-input", 1, 1).await.unwrap();
+    let base = side.api(0).to_string();
+    let http = &side.http;
+    let token = &side.token;
+    let cases: Vec<(reqwest::RequestBuilder, u16, &str)> = vec![
+        (
+            http.post(format!("{base}/products/not-a-uuid/publish"))
+                .bearer_auth(token),
+            400,
+            "bad_request",
+        ),
+        (
+            http.get(format!("{base}/products")).bearer_auth(token),
+            405,
+            "method_not_allowed",
+        ),
+        (http.post(format!("{base}/nowhere")), 404, "route_not_found"),
+        (
+            http.post(format!("{base}/inventory/SKU-1/receive"))
+                .bearer_auth(token)
+                .body("{\"quantity\": 1}"),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            http.post(format!("{base}/inventory/SKU-1/receive"))
+                .bearer_auth(token)
+                .header("content-type", "application/json")
+                .body(vec![b' '; 300 * 1024]),
+            413,
+            "payload_too_large",
+        ),
+        (
+            http.post(format!("{base}/inventory/SKU-1/receive"))
+                .bearer_auth(token)
+                .header("content-type", "application/json")
+                .body("{\"quantity\": "),
+            400,
+            "bad_request",
+        ),
+        (
+            http.post(format!("{base}/inventory/SKU-1/receive"))
+                .bearer_auth(token)
+                .json(&json!({ "quantity": -5 })),
+            422,
+            "validation_failed",
+        ),
+        (
+            http.post(format!("{base}/inventory/SKU-1/adjust"))
+                .bearer_auth(token)
+                .json(&json!({ "delta": "many", "reason": "x" })),
+            422,
+            "validation_failed",
+        ),
+        (
+            http.post(format!("{base}/inventory/bad%20sku/receive"))
+                .bearer_auth(token)
+                .json(&json!({ "quantity": 1 })),
+            422,
+            "validation_failed",
+        ),
+        (
+            http.post(format!("{base}/inventory/NOPE-1/receive"))
+                .bearer_auth(token)
+                .json(&json!({ "quantity": 1 })),
+            404,
+            "unknown_sku",
+        ),
+        (
+            http.post(format!("{base}/inventory/NOPE-1/receive"))
+                .bearer_auth("forged")
+                .json(&json!({ "quantity": 1 })),
+            401,
+            "unauthenticated",
+        ),
+    ];
+    for (request, status, code) in cases {
+        let response = request.send().await.unwrap();
+        let got = response.status().as_u16();
+        let body: serde_json::Value = response.json().await.unwrap_or_default();
+        assert_eq!(
+            (got, body["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{body}"
+        );
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
+    }
+}

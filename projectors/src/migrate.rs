@@ -31,6 +31,15 @@ pub const DERIVED_TABLES: &[&str] = &[
     "catalog_variants",
     "catalog_products",
     "inventory_items",
+    "customers",
+    "cart_lines",
+    "carts",
+    "order_status_history",
+    "order_lines",
+    "orders",
+    "payments",
+    "coupon_redemptions",
+    "coupons",
     "projection_checkpoints",
 ];
 

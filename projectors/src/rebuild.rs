@@ -18,8 +18,13 @@ use crate::{
     error::ProjectorError,
     migrate::{self, quote},
     projections::{
+        carts::{self, Carts},
         catalog::{self, Catalog},
+        coupons::{self, Coupons},
+        customers::{self, Customers},
         inventory::{self, Inventory},
+        orders::{self, Orders},
+        payments::{self, Payments},
         stock_movements::{self, StockMovements},
     },
     read_model::PgProjection,
@@ -33,6 +38,24 @@ pub const COMPARED_TABLES: &[(&str, &str)] = &[
     ("catalog_products", catalog::NAME),
     ("catalog_variants", catalog::NAME),
     ("inventory_items", inventory::NAME),
+    ("customers", customers::NAME),
+    ("carts", carts::NAME),
+    ("cart_lines", carts::NAME),
+    ("orders", orders::NAME),
+    ("order_lines", orders::NAME),
+    ("order_status_history", orders::NAME),
+    ("payments", payments::NAME),
+    ("coupons", coupons::NAME),
+    ("coupon_redemptions", coupons::NAME),
+];
+
+/// The checkout read models, rebuilt beside the catalog and inventory.
+const CHECKOUT_PROJECTIONS: &[&str] = &[
+    customers::NAME,
+    carts::NAME,
+    orders::NAME,
+    payments::NAME,
+    coupons::NAME,
 ];
 
 /// ClickHouse tables compared (read with FINAL), with their sort order.
@@ -113,6 +136,21 @@ pub async fn rebuild_check(config: &Config, keep: bool) -> Result<RebuildReport,
             stop_at: Some(targets.get(projection).cloned().unwrap_or_default()),
         };
         let shutdown = Shutdown::new();
+        let pg = |projection: &str| {
+            (
+                scratch.clone(),
+                log_epoch,
+                context(projection),
+                shutdown.clone(),
+            )
+        };
+        let (customers, carts, orders, payments, coupons) = tokio::join!(
+            run_read_model(Customers, pg(customers::NAME)),
+            run_read_model(Carts, pg(carts::NAME)),
+            run_read_model(Orders, pg(orders::NAME)),
+            run_read_model(Payments, pg(payments::NAME)),
+            run_read_model(Coupons, pg(coupons::NAME)),
+        );
         let (catalog, inventory, movements) = tokio::join!(
             runner::run(
                 PgProjection::new(scratch.clone(), Catalog, log_epoch),
@@ -133,7 +171,11 @@ pub async fn rebuild_check(config: &Config, keep: bool) -> Result<RebuildReport,
         catalog?;
         inventory?;
         movements?;
-
+        customers?;
+        carts?;
+        orders?;
+        payments?;
+        coupons?;
         let mut tables = compare_postgres(&live, &config.pg_schema, &scratch_schema).await?;
         tables.extend(compare_clickhouse(&live_clickhouse, &scratch_clickhouse).await?);
         let now = live_targets(&live, &live_clickhouse, log_epoch, partitions).await?;
@@ -159,6 +201,14 @@ pub async fn rebuild_check(config: &Config, keep: bool) -> Result<RebuildReport,
     result
 }
 
+/// Rebuilds one Postgres read model into `pool` up to the context's stop positions.
+async fn run_read_model<M: crate::read_model::ReadModel>(
+    model: M,
+    (pool, log_epoch, context, shutdown): (PgPool, Uuid, RunContext, Shutdown),
+) -> Result<(), ProjectorError> {
+    runner::run(PgProjection::new(pool, model, log_epoch), context, shutdown).await
+}
+
 /// The positions each live projection had reached, by projection and partition.
 async fn live_targets(
     live: &PgPool,
@@ -168,7 +218,10 @@ async fn live_targets(
 ) -> Result<HashMap<String, HashMap<i32, i64>>, ProjectorError> {
     let mut targets = HashMap::new();
     let mut conn = live.acquire().await?;
-    for projection in [catalog::NAME, inventory::NAME] {
+    for projection in [catalog::NAME, inventory::NAME]
+        .iter()
+        .chain(CHECKOUT_PROJECTIONS)
+    {
         let offsets = checkpoint::offsets(&mut conn, projection).await?;
         targets.insert(projection.to_string(), offsets.into_iter().collect());
     }

@@ -14,8 +14,11 @@ use crate::{
     dlq::DeadLetters,
     error::ProjectorError,
     migrate::{self, Stores},
-    projections::{catalog::Catalog, inventory::Inventory, stock_movements::StockMovements},
-    read_model::PgProjection,
+    projections::{
+        carts::Carts, catalog::Catalog, coupons::Coupons, customers::Customers,
+        inventory::Inventory, orders::Orders, payments::Payments, stock_movements::StockMovements,
+    },
+    read_model::{PgProjection, ReadModel},
     runner::{self, RunContext},
 };
 
@@ -88,6 +91,11 @@ impl Application {
             context.clone(),
             shutdown.clone(),
         ));
+        spawn_read_model(&mut tasks, &stores, Customers, &context, &shutdown);
+        spawn_read_model(&mut tasks, &stores, Carts, &context, &shutdown);
+        spawn_read_model(&mut tasks, &stores, Orders, &context, &shutdown);
+        spawn_read_model(&mut tasks, &stores, Payments, &context, &shutdown);
+        spawn_read_model(&mut tasks, &stores, Coupons, &context, &shutdown);
         tasks.spawn(runner::run(
             StockMovements::new(stores.clickhouse.clone(), stores.log_epoch),
             context.clone(),
@@ -112,6 +120,21 @@ impl Application {
             None => Ok(()),
         }
     }
+}
+
+/// Runs the Postgres read model `model` as one more task of `tasks`.
+fn spawn_read_model<M: ReadModel>(
+    tasks: &mut JoinSet<Result<(), ProjectorError>>,
+    stores: &Stores,
+    model: M,
+    context: &RunContext,
+    shutdown: &Shutdown,
+) {
+    tasks.spawn(runner::run(
+        PgProjection::new(stores.pool.clone(), model, stores.log_epoch),
+        context.clone(),
+        shutdown.clone(),
+    ));
 }
 
 /// The events topic's partition count, from broker metadata (a blocking call).

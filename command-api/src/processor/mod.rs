@@ -11,7 +11,9 @@
 //! - [`state`]: streams and outcomes of one partition, changed only by records read back.
 //! - [`partition`]: takeover and the batch loop of one partition.
 //! - [`writer`]: appending records and replies.
+//! - [`expiry`]: the reservation expiry ticker each partition worker runs.
 
+pub mod expiry;
 pub mod partition;
 pub mod state;
 pub mod writer;
@@ -122,6 +124,7 @@ pub async fn run(
         topics.events.clone(),
         topics.replies.clone(),
     );
+    let expiry = expiry::ExpiryTicker::from_env(&kafka)?;
     tracing::info!(%owner, topic = %topics.commands, "command processor started");
 
     let mut assigned: HashSet<i32> = HashSet::new();
@@ -173,7 +176,8 @@ pub async fn run(
                             continue;
                         }
                         let (tx, rx) = mpsc::channel(2 * partition::MAX_BATCH);
-                        running.spawn(async move { (partition, owned.run(rx).await) });
+                        let expiry = expiry.clone();
+                        running.spawn(async move { (partition, owned.run(rx, expiry).await) });
                         workers.insert(partition, Worker { commands: tx });
                     }
                     Ok(_) => tracing::info!(partition, "takeover finished after the partition moved on"),

@@ -25,6 +25,7 @@ use uuid::Uuid;
 
 use super::{
     ProcessorContext,
+    expiry::{DueIndex, ExpiryTicker},
     state::{ApplyError, Overlay, PartitionState, StreamState, refusal},
     writer::{WriteError, Writer},
 };
@@ -70,6 +71,8 @@ pub struct OwnedPartition {
     commands_topic: String,
     next_command_offset: i64,
     append_delay: std::time::Duration,
+    /// Held reservations of the partition, for the expiry ticker; fed by the records read back.
+    due: DueIndex,
 }
 
 impl OwnedPartition {
@@ -96,11 +99,12 @@ impl OwnedPartition {
             &[PartitionStart::beginning(partition)],
         )?;
         let mut state = PartitionState::default();
+        let mut due = DueIndex::default();
         let mut records = 0u64;
         while log.position(partition).map_or(0, |p| p.next_offset) <= epoch {
             let item = log.next().await?;
             records += 1;
-            apply_item(&mut state, epoch, &item)?;
+            apply_item(&mut state, &mut due, epoch, &item)?;
         }
         let committed = committed_offset(&consumer, &topics.commands, partition).await?;
         tracing::info!(
@@ -127,19 +131,33 @@ impl OwnedPartition {
                 commands_topic: topics.commands,
                 next_command_offset,
                 append_delay,
+                due,
             },
             committed,
         ))
     }
 
     /// Decides batches of commands until the channel closes (revocation or shutdown) or the
-    /// partition is lost.
+    /// partition is lost. Between batches, each tick of `expiry` asks due inventory streams to
+    /// expire their reservations (sent from a spawned task; the batch loop never waits on it).
     pub async fn run(
         mut self,
         mut commands: mpsc::Receiver<OwnedMessage>,
+        expiry: ExpiryTicker,
     ) -> Result<(), PartitionError> {
         let mut batch = Vec::with_capacity(MAX_BATCH);
-        while let Some(first) = commands.recv().await {
+        let mut ticks = expiry.interval();
+        loop {
+            let first = tokio::select! {
+                received = commands.recv() => match received {
+                    Some(first) => first,
+                    None => break,
+                },
+                _ = ticks.tick() => {
+                    expiry.issue(self.partition, &self.due);
+                    continue;
+                }
+            };
             batch.push(first);
             while batch.len() < MAX_BATCH {
                 match commands.try_recv() {
@@ -288,7 +306,7 @@ impl OwnedPartition {
             <= through
         {
             let item = self.log.next().await?;
-            apply_item(&mut self.state, self.epoch, &item)?;
+            apply_item(&mut self.state, &mut self.due, self.epoch, &item)?;
         }
         Ok(())
     }
@@ -381,20 +399,27 @@ fn parse(message: &OwnedMessage) -> Result<CommandEnvelope, Answer> {
     })
 }
 
-/// Applies one item read from our own partition. A marker other than ours, after ours, fences us.
+/// Applies one item read from our own partition (to the state and the expiry index). A marker
+/// other than ours, after ours, fences us.
 fn apply_item(
     state: &mut PartitionState,
+    due: &mut DueIndex,
     epoch: i64,
     item: &runtime::log::LogItem,
 ) -> Result<(), PartitionError> {
     match &item.kind {
-        ItemKind::Counted(counted) => state.apply(
-            counted,
-            LogPosition {
-                partition: item.partition,
-                offset: item.offset,
-            },
-        )?,
+        ItemKind::Counted(counted) => {
+            state.apply(
+                counted,
+                LogPosition {
+                    partition: item.partition,
+                    offset: item.offset,
+                },
+            )?;
+            if let runtime::log::Counted::Commit(commit) = counted {
+                due.observe(commit);
+            }
+        }
         ItemKind::Marker { .. } if item.offset > epoch => {
             return Err(PartitionError::Fenced {
                 marker: item.offset,

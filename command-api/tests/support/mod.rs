@@ -3,6 +3,10 @@
 
 #![allow(dead_code)]
 
+pub mod commands;
+pub mod identity;
+pub mod shop;
+
 use std::time::Duration;
 
 use rdkafka::consumer::BaseConsumer;

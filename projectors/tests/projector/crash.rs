@@ -256,7 +256,16 @@ async fn after_kill_9_mid_stream_the_read_models_equal_a_rebuild_and_facts_count
     );
     let report = rebuild::rebuild_check(&config, false).await.unwrap();
     assert!(report.matches(), "rebuild differs: {report:#?}");
-    assert!(report.tables.iter().all(|t| t.live_rows > 0), "{report:#?}");
+    // This shop only writes products and stock; the checkout tables are covered by `checkout`.
+    let shop_tables = ["catalog_products", "catalog_variants", "inventory_items"];
+    assert!(
+        report
+            .tables
+            .iter()
+            .filter(|t| t.store == "clickhouse" || shop_tables.contains(&t.table.as_str()))
+            .all(|t| t.live_rows > 0),
+        "{report:#?}"
+    );
 
     // Every movement counts exactly once after deduplication, and nothing else is a fact.
     let clickhouse = ch(&ns);

@@ -9,6 +9,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod catalog_and_inventory;
+mod checkout;
+mod checkout_orders;
+mod checkout_rebuild;
 mod crash;
 mod dead_letters;
 mod log_epoch;

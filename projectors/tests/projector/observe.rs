@@ -69,7 +69,8 @@ pub async fn positions(ns: &TestNamespace, pool: &PgPool) -> Option<HashMap<Stri
     Some(positions)
 }
 
-/// Waits until all three projections have read every record `log` wrote.
+/// Waits until every projection (each Postgres read model and the stock movement facts) has
+/// read every record `log` wrote.
 pub async fn wait_caught_up(ns: &TestNamespace, log: &Log, pool: &PgPool, timeout: Duration) {
     let marks = log.ends();
     eventually(
@@ -81,8 +82,9 @@ pub async fn wait_caught_up(ns: &TestNamespace, log: &Log, pool: &PgPool, timeou
                 let Some(positions) = positions(ns, pool).await else {
                     return Ok(None);
                 };
-                let done = ["catalog", "inventory", "stock_movements"]
+                let done = projectors::projections::POSTGRES_PROJECTIONS
                     .iter()
+                    .chain([&projectors::projections::stock_movements::NAME])
                     .all(|name| positions.get(*name) == Some(&marks));
                 Ok(done.then_some(()))
             }

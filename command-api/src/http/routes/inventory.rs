@@ -14,7 +14,7 @@ use super::{body, staff_command};
 use crate::{auth::Caller, error::ApiError, startup::AppState};
 
 /// Body of `POST /inventory/{sku}/receive`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Receive {
     /// Units received (> 0).
@@ -22,7 +22,7 @@ pub struct Receive {
 }
 
 /// Body of `POST /inventory/{sku}/adjust`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Adjust {
     /// Signed change of on-hand stock (≠ 0).
@@ -32,7 +32,7 @@ pub struct Adjust {
 }
 
 /// Body of `PUT /inventory/{sku}/low-stock-threshold`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Threshold {
     /// Available units at or below which the SKU counts as low on stock.

@@ -1,8 +1,15 @@
 //! Command routes, one module per resource, plus the health endpoints.
 
+pub mod auth;
+pub mod carts;
+pub mod coupons;
+pub mod customers;
 pub mod health;
 pub mod inventory;
+pub mod orders;
+pub mod payments;
 pub mod products;
+pub mod send;
 
 use axum::{
     Json,

@@ -32,7 +32,7 @@ use crate::{
 const DEFAULT_LOW_STOCK_THRESHOLD: u32 = 5;
 
 /// Body of `POST /products`.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateProduct {
     /// Display name.
@@ -57,7 +57,7 @@ pub struct CreateProduct {
 }
 
 /// Body of `POST /products/{id}/variants`.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AddVariant {
     /// The variant.
     #[serde(flatten)]
@@ -68,7 +68,7 @@ pub struct AddVariant {
 }
 
 /// Body of `PUT /products/{id}/variants/{sku}/price`.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePrice {
     /// The new price.
@@ -76,7 +76,7 @@ pub struct ChangePrice {
 }
 
 /// Body of `PATCH /products/{id}`.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateDetails {
     /// New name.

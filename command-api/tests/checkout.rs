@@ -1,0 +1,486 @@
+//! Checkout end to end: carts, orders, the saga, and no oversell under a flash sale — with every
+//! service running as its own process against the real broker and Postgres.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::{
+    collections::{HashMap, HashSet},
+    time::Duration,
+};
+
+use futures::{StreamExt, stream};
+use reqwest::Method;
+use runtime::log::{Counted, ItemKind, LogItem};
+use serde_json::json;
+use support::{
+    counted_events, scan_log,
+    shop::{Shop, address},
+};
+use uuid::Uuid;
+
+/// Order streams and their final status, from the counted log.
+fn order_outcomes(log: &[LogItem]) -> HashMap<String, String> {
+    let mut status = HashMap::new();
+    for item in log {
+        if let ItemKind::Counted(Counted::Commit(commit)) = &item.kind
+            && commit.stream.starts_with("order-")
+        {
+            for event in &commit.events {
+                let next = match event.event_type.as_str() {
+                    "OrderPlaced" => "placed",
+                    "OrderConfirmed" => "confirmed",
+                    "OrderRejected" => "rejected",
+                    "OrderPaid" => "paid",
+                    "OrderCancelled" => "cancelled",
+                    _ => continue,
+                };
+                status.insert(commit.stream.clone(), next.to_string());
+            }
+        }
+    }
+    status
+}
+
+/// Checks stock conservation and non-negativity for `sku` over the whole counted log; returns
+/// (on_hand, reserved) at the end.
+fn audit_stock(log: &[LogItem], sku: &str) -> (i64, i64) {
+    let events = counted_events(log, &format!("inventory-{sku}"));
+    let versions: Vec<u64> = events.iter().map(|e| e.version).collect();
+    assert_eq!(
+        versions,
+        (1..=events.len() as u64).collect::<Vec<_>>(),
+        "{sku}: versions gap-free"
+    );
+    let mut received = 0i64;
+    let mut committed = 0i64;
+    let mut open: HashMap<(String, u64), i64> = HashMap::new();
+    let (mut on_hand, mut reserved) = (0i64, 0i64);
+    for event in &events {
+        let data = &event.data;
+        let key = || {
+            (
+                data["order_id"].as_str().unwrap_or_default().to_string(),
+                data["line"].as_u64().unwrap_or(0),
+            )
+        };
+        match event.event_type.as_str() {
+            "StockReceived" => received += data["quantity"].as_i64().unwrap(),
+            "StockAdjusted" => received += data["delta"].as_i64().unwrap(),
+            "StockReserved" => {
+                assert!(
+                    open.insert(key(), data["quantity"].as_i64().unwrap())
+                        .is_none(),
+                    "reserved twice"
+                );
+            }
+            "ReservationReleased" | "ReservationExpired" => {
+                assert!(open.remove(&key()).is_some(), "released what was not held");
+            }
+            "StockCommitted" => {
+                committed += open.remove(&key()).expect("committed what was not held");
+            }
+            _ => {}
+        }
+        if let (Some(h), Some(r)) = (data["on_hand"].as_i64(), data["reserved"].as_i64()) {
+            assert!(
+                h >= 0 && r >= 0 && h - r >= 0,
+                "{sku}: negative stock at version {}",
+                event.version
+            );
+            (on_hand, reserved) = (h, r);
+        }
+    }
+    assert_eq!(
+        on_hand,
+        received - committed,
+        "{sku}: on hand = received + adjustments - committed"
+    );
+    assert_eq!(
+        reserved,
+        open.values().sum::<i64>(),
+        "{sku}: reserved = open reservations"
+    );
+    let ids: HashSet<Uuid> = events.iter().map(|e| e.event_id).collect();
+    assert_eq!(ids.len(), events.len(), "{sku}: event ids unique");
+    (on_hand, reserved)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_with_one_line_out_of_stock_is_rejected_and_the_other_lines_are_released() {
+    let shop = Shop::start("checkout-oos", 1, 1).await.unwrap();
+    let product = shop
+        .stocked_product("oos-kit", &[("OOS-A", 10), ("OOS-B", 1)])
+        .await
+        .unwrap();
+    shop.wait_for_sale(&product).await.unwrap();
+    let shopper = shop.shopper();
+    let (status, body) = shop
+        .buy(&shopper, 0, &[("OOS-A", 2), ("OOS-B", 3)])
+        .await
+        .unwrap();
+    assert!(matches!(status, 200 | 202), "{status} {body}");
+    let order_stream = body["stream"].as_str().unwrap().to_string();
+
+    let log = runtime::testing::eventually(
+        Duration::from_secs(60),
+        "the order to be rejected and released",
+        || {
+            let ns = shop.side.ns.clone();
+            let order_stream = order_stream.clone();
+            async move {
+                let log = scan_log(&ns).await?;
+                let rejected = order_outcomes(&log)
+                    .get(&order_stream)
+                    .is_some_and(|s| s == "rejected");
+                let released = counted_events(&log, "inventory-OOS-A")
+                    .iter()
+                    .any(|e| e.event_type == "ReservationReleased");
+                Ok((rejected && released).then_some(log))
+            }
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        audit_stock(&log, "OOS-A"),
+        (10, 0),
+        "the reserved line went back"
+    );
+    assert_eq!(audit_stock(&log, "OOS-B"), (1, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_cannot_touch_another_customers_cart_or_order() {
+    let shop = Shop::start("checkout-isolation", 1, 1).await.unwrap();
+    let product = shop
+        .stocked_product("iso-mug", &[("ISO-1", 5)])
+        .await
+        .unwrap();
+    shop.wait_for_sale(&product).await.unwrap();
+    let (alice, mallory) = (shop.shopper(), shop.shopper());
+    let (status, body) = shop.buy(&alice, 0, &[("ISO-1", 1)]).await.unwrap();
+    assert!(matches!(status, 200 | 202), "{status} {body}");
+    let order_id = body["order_id"].as_str().unwrap().to_string();
+
+    let alice_cart = command_api::http::routes::carts::customer_cart_id(alice.customer_id);
+    let (status, body) = shop
+        .call(
+            &mallory,
+            0,
+            Method::POST,
+            &format!("/carts/{alice_cart}/lines"),
+            json!({ "sku": "ISO-1", "quantity": 1 }),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = shop
+        .call(
+            &mallory,
+            0,
+            Method::POST,
+            "/checkout",
+            json!({ "cart_id": alice_cart, "shipping_address": address() }),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = runtime::testing::eventually(
+        Duration::from_secs(30),
+        "the order in the read model",
+        || {
+            let shop = &shop;
+            let mallory = mallory.clone();
+            let order_id = order_id.clone();
+            async move {
+                let answer = shop
+                    .call(
+                        &mallory,
+                        0,
+                        Method::POST,
+                        &format!("/orders/{order_id}/cancel"),
+                        json!({}),
+                        None,
+                    )
+                    .await?;
+                Ok((answer.0 != 503).then_some(answer))
+            }
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        status, 404,
+        "another customer's order is not disclosed: {body}"
+    );
+    let (status, body) = shop
+        .call(
+            &alice,
+            0,
+            Method::POST,
+            &format!("/orders/{order_id}/cancel"),
+            json!({}),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "the owner may cancel: {body}");
+}
+
+async fn flash_sale(label: &str, kill_a_processor: bool) {
+    const BUYERS: usize = 2000;
+    const UNITS: u32 = 100;
+    let mut shop = Shop::start(label, if kill_a_processor { 2 } else { 1 }, 2)
+        .await
+        .unwrap();
+    let product = shop
+        .stocked_product(&format!("{label}-drop"), &[("FLASH-1", UNITS)])
+        .await
+        .unwrap();
+    shop.wait_for_sale(&product).await.unwrap();
+    let shoppers: Vec<_> = (0..BUYERS).map(|_| shop.shopper()).collect();
+
+    let shop_ref = &shop;
+    let sale = stream::iter(shoppers.iter().enumerate())
+        .map(|(i, shopper)| async move { shop_ref.buy(shopper, i % 2, &[("FLASH-1", 1)]).await })
+        .buffer_unordered(48)
+        .collect::<Vec<_>>();
+    let chaos = async {
+        if kill_a_processor {
+            tokio::time::sleep(Duration::from_secs(8)).await;
+            shop_ref.side.processors[0].signal("KILL").unwrap();
+        }
+    };
+    let (answers, ()) = tokio::join!(sale, chaos);
+    if kill_a_processor {
+        shop.side.processors.remove(0);
+        shop.side.start_processor().unwrap();
+    }
+    let mut by_status: HashMap<u16, usize> = HashMap::new();
+    for answer in &answers {
+        let (status, body) = answer.as_ref().unwrap();
+        assert!(
+            matches!(status, 200 | 202 | 503),
+            "unexpected answer {status} {body}"
+        );
+        *by_status.entry(*status).or_default() += 1;
+    }
+
+    // Settle: every placed order ends confirmed or rejected.
+    let log = runtime::testing::eventually(
+        Duration::from_secs(180),
+        "every order to be decided",
+        || {
+            let ns = shop.side.ns.clone();
+            async move {
+                let log = scan_log(&ns).await?;
+                let outcomes = order_outcomes(&log);
+                let undecided = outcomes.values().filter(|s| *s == "placed").count();
+                Ok((undecided == 0 && !outcomes.is_empty()).then_some(log))
+            }
+        },
+    )
+    .await
+    .unwrap();
+    let outcomes = order_outcomes(&log);
+    let confirmed = outcomes.values().filter(|s| *s == "confirmed").count();
+    let rejected = outcomes.values().filter(|s| *s == "rejected").count();
+    eprintln!(
+        "{label}: answers {by_status:?}; orders {} confirmed {confirmed} rejected {rejected}",
+        outcomes.len()
+    );
+    assert_eq!(
+        confirmed, UNITS as usize,
+        "exactly as many orders confirmed as units"
+    );
+    assert_eq!(confirmed + rejected, outcomes.len());
+    let (on_hand, reserved) = audit_stock(&log, "FLASH-1");
+    assert_eq!(
+        (on_hand, reserved),
+        (UNITS as i64, UNITS as i64),
+        "every unit reserved once"
+    );
+    let mut all_ids = HashSet::new();
+    for item in &log {
+        if let ItemKind::Counted(Counted::Commit(commit)) = &item.kind {
+            for event in &commit.events {
+                assert!(
+                    all_ids.insert(event.event_id),
+                    "duplicate event id {}",
+                    event.event_id
+                );
+            }
+        }
+    }
+    if !kill_a_processor {
+        assert_eq!(outcomes.len(), BUYERS, "every checkout placed one order");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flash_sale_of_two_thousand_buyers_for_one_hundred_units_confirms_exactly_one_hundred() {
+    flash_sale("flash", false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_processor_killed_mid_flash_sale_changes_nothing_in_the_outcome() {
+    flash_sale("flash-kill", true).await;
+}
+
+/// Polls the log until `stream`'s order reaches `status`; returns the log.
+async fn until_order(shop: &Shop, stream: &str, status: &str) -> Vec<LogItem> {
+    runtime::testing::eventually(
+        Duration::from_secs(60),
+        &format!("{stream} to be {status}"),
+        || {
+            let ns = shop.side.ns.clone();
+            async move {
+                let log = scan_log(&ns).await?;
+                Ok(order_outcomes(&log)
+                    .get(stream)
+                    .is_some_and(|s| s == status)
+                    .then_some(log))
+            }
+        },
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paid_order_commits_its_stock_after_a_declined_card_is_retried_with_a_good_one() {
+    let shop = Shop::start("checkout-pay", 1, 1).await.unwrap();
+    let product = shop
+        .stocked_product("pay-lamp", &[("PAY-1", 5), ("PAY-2", 5)])
+        .await
+        .unwrap();
+    shop.wait_for_sale(&product).await.unwrap();
+    let shopper = shop.shopper();
+    let (status, body) = shop
+        .buy(&shopper, 0, &[("PAY-1", 2), ("PAY-2", 1)])
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "confirmed", "{body}");
+    let order_id = body["order_id"].as_str().unwrap().to_string();
+    let stream = body["stream"].as_str().unwrap().to_string();
+    let token = body["consistency_token"].as_str().map(str::to_string);
+
+    let pay = |card: &'static str| {
+        let shop = &shop;
+        let shopper = shopper.clone();
+        let order_id = order_id.clone();
+        let token = token.clone();
+        async move {
+            shop.call(
+                &shopper,
+                0,
+                Method::POST,
+                &format!("/orders/{order_id}/payments"),
+                json!({ "instrument_token": card }),
+                token.as_deref(),
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let (status, body) = pay("4000000000000002").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["payment_status"], "declined", "{body}");
+    let (status, body) = pay("4242424242424242").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["payment_status"], "captured", "{body}");
+
+    let log = until_order(&shop, &stream, "paid").await;
+    let log =
+        runtime::testing::eventually(Duration::from_secs(30), "stock to be committed", || {
+            let ns = shop.side.ns.clone();
+            let log = log.clone();
+            async move {
+                let fresh = scan_log(&ns).await?;
+                let committed = counted_events(&fresh, "inventory-PAY-2")
+                    .iter()
+                    .any(|e| e.event_type == "StockCommitted");
+                let _ = &log;
+                Ok(committed.then_some(fresh))
+            }
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        audit_stock(&log, "PAY-1"),
+        (3, 0),
+        "two units left the shelf"
+    );
+    assert_eq!(audit_stock(&log, "PAY-2"), (4, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_never_paid_is_cancelled_when_its_reservation_expires_and_the_stock_returns() {
+    let side = support::WriteSide::start("checkout-expiry", 0, 1)
+        .await
+        .unwrap();
+    let mut side = side;
+    side.start_processor_with(&[("AGORA_EXPIRY_TICK_MS", "200")])
+        .unwrap();
+    let projector = side
+        .ns
+        .spawn(
+            "agora-projector",
+            &["run"],
+            &[("AGORA_HEALTH_ADDR", "127.0.0.1:0")],
+        )
+        .unwrap();
+    let saga = side
+        .ns
+        .spawn(
+            "agora-saga",
+            &[],
+            &[
+                ("AGORA_HEALTH_ADDR", "127.0.0.1:0"),
+                ("AGORA_RESERVATION_TTL_MS", "1500"),
+            ],
+        )
+        .unwrap();
+    let shop = Shop {
+        side,
+        projector,
+        saga,
+    };
+    let product = shop
+        .stocked_product("exp-vase", &[("EXP-1", 3)])
+        .await
+        .unwrap();
+    shop.wait_for_sale(&product).await.unwrap();
+    let shopper = shop.shopper();
+    let (status, body) = shop.buy(&shopper, 0, &[("EXP-1", 2)]).await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    let stream = body["stream"].as_str().unwrap().to_string();
+    let log = until_order(&shop, &stream, "cancelled").await;
+    let log = runtime::testing::eventually(
+        Duration::from_secs(30),
+        "the expired stock to be back",
+        || {
+            let ns = shop.side.ns.clone();
+            let _ = &log;
+            async move {
+                let fresh = scan_log(&ns).await?;
+                let expired = counted_events(&fresh, "inventory-EXP-1")
+                    .iter()
+                    .any(|e| e.event_type == "ReservationExpired");
+                Ok(expired.then_some(fresh))
+            }
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        audit_stock(&log, "EXP-1"),
+        (3, 0),
+        "nothing reserved, nothing sold"
+    );
+}

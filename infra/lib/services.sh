@@ -10,6 +10,7 @@ SERVICES=(
   "command-api|agora-command-api|serve|AGORA_COMMAND_ADDR=127.0.0.1:8080"
   "projector|agora-projector|run|AGORA_HEALTH_ADDR=127.0.0.1:9102"
   "query-api|agora-query-api||AGORA_QUERY_ADDR=127.0.0.1:8090"
+  "saga|agora-saga||AGORA_HEALTH_ADDR=127.0.0.1:9103"
 )
 
 service_field() {
@@ -104,11 +105,12 @@ cmd_demo_services() {
 
 ${C_BOLD}Agora demo is running.${C_OFF}
   GraphiQL (query API)   http://127.0.0.1:8090/graphql
-  Command API            http://127.0.0.1:8080
+  Command API            http://127.0.0.1:8080   (operations: http://127.0.0.1:8080/docs)
   ClickHouse (HTTP)      http://127.0.0.1:$AGORA_STACK_CLICKHOUSE_HTTP_PORT
   Kafka (tansu)          127.0.0.1:$AGORA_STACK_KAFKA_PORT
   Health                 http://127.0.0.1:8080/healthz  http://127.0.0.1:8090/healthz
                          http://127.0.0.1:9101/healthz (processor)  http://127.0.0.1:9102/healthz (projector)
+                         http://127.0.0.1:9103/healthz (checkout saga)
   Logs                   infra/stack logs [name] [-f]   (files in $STACK_LOGS)
   Stop                   infra/stack down   (services and infrastructure; infra/stack reset also wipes data)
 EOF

@@ -4,7 +4,10 @@
 //! receives stock for every SKU and publishes most products. Idempotency keys are derived from
 //! the product number, so running it again changes nothing. Talks to
 //! `AGORA_COMMAND_API_URL` (default `http://127.0.0.1:8080`) with a staff token signed by the
-//! configured secret.
+//! configured secret. Then runs a scripted checkout (see `checkout.rs`) unless
+//! `AGORA_DEMO_CHECKOUT=0`.
+
+mod checkout;
 
 use std::{process::ExitCode, time::Instant};
 

@@ -89,6 +89,9 @@ async fn run() -> anyhow::Result<()> {
         failures == 0,
         "{failures} demo products could not be loaded"
     );
+    if env_string("AGORA_DEMO_CHECKOUT", "1") != "0" {
+        checkout::run(&client, &base).await?;
+    }
     Ok(())
 }
 

@@ -152,7 +152,7 @@ async fn an_order_with_one_line_out_of_stock_is_rejected_and_the_other_lines_are
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_customer_cannot_touch_another_customers_cart_or_order() {
+async fn a_customer_cannot_touch_another_customers_cart_order_or_payment() {
     let shop = Shop::start("checkout-isolation", 1, 1).await.unwrap();
     let product = shop
         .stocked_product("iso-mug", &[("ISO-1", 5)])
@@ -217,6 +217,18 @@ async fn a_customer_cannot_touch_another_customers_cart_or_order() {
         status, 404,
         "another customer's order is not disclosed: {body}"
     );
+    let (status, body) = shop
+        .call(
+            &mallory,
+            0,
+            Method::POST,
+            &format!("/orders/{order_id}/payments"),
+            json!({ "instrument_token": "4242424242424242" }),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 404, "nor can another customer pay for it: {body}");
     let (status, body) = shop
         .call(
             &alice,
@@ -352,14 +364,18 @@ async fn until_order(shop: &Shop, stream: &str, status: &str) -> Vec<LogItem> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_paid_order_commits_its_stock_after_a_declined_card_is_retried_with_a_good_one() {
+async fn a_registered_customer_pays_after_a_declined_card_and_a_full_refund_returns_money_and_stock()
+ {
     let shop = Shop::start("checkout-pay", 1, 1).await.unwrap();
     let product = shop
         .stocked_product("pay-lamp", &[("PAY-1", 5), ("PAY-2", 5)])
         .await
         .unwrap();
     shop.wait_for_sale(&product).await.unwrap();
-    let shopper = shop.shopper();
+    let shopper = shop
+        .registered_shopper("lamp.buyer@example.com")
+        .await
+        .unwrap();
     let (status, body) = shop
         .buy(&shopper, 0, &[("PAY-1", 2), ("PAY-2", 1)])
         .await
@@ -417,6 +433,31 @@ async fn a_paid_order_commits_its_stock_after_a_declined_card_is_retried_with_a_
         "two units left the shelf"
     );
     assert_eq!(audit_stock(&log, "PAY-2"), (4, 0));
+
+    // A full refund by staff returns the money through the payment and the goods to stock.
+    let (status, body) = shop
+        .side
+        .post(
+            0,
+            &format!("/orders/{order_id}/refund"),
+            json!({ "amount": { "amount_minor": 4500, "currency": "EUR" }, "reason": "returned" }),
+            Some("refund-1"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{body}");
+    runtime::testing::eventually(Duration::from_secs(60), "the refund to reach the payment and the stock", || {
+        let ns = shop.side.ns.clone();
+        async move {
+            let log = scan_log(&ns).await?;
+            let restocked = counted_events(&log, "inventory-PAY-1").iter().any(|e| e.event_type == "StockRestocked");
+            let refunded = log.iter().any(|i| matches!(&i.kind, ItemKind::Counted(Counted::Commit(c))
+                if c.stream.starts_with("payment-") && c.events.iter().any(|e| e.event_type == "PaymentRefunded")));
+            Ok((restocked && refunded).then_some(()))
+        }
+    })
+    .await
+    .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

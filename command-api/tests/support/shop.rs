@@ -57,6 +57,27 @@ impl Shop {
         Shopper { customer_id, token }
     }
 
+    /// A customer who registered through `POST /auth/register`.
+    pub async fn registered_shopper(&self, email: &str) -> anyhow::Result<Shopper> {
+        let response = self
+            .side
+            .http
+            .post(format!("{}/auth/register", self.side.api(0)))
+            .json(&json!({ "email": email, "password": "correct horse battery", "display_name": "Test Shopper" }))
+            .send()
+            .await?;
+        let status = response.status();
+        let body: Value = response.json().await?;
+        anyhow::ensure!(status.is_success(), "register: {status} {body}");
+        Ok(Shopper {
+            customer_id: body["customer_id"].as_str().unwrap_or_default().parse()?,
+            token: body["access_token"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        })
+    }
+
     /// Creates, publishes and stocks a product; returns its id.
     pub async fn stocked_product(
         &self,

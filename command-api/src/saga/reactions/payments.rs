@@ -172,7 +172,24 @@ pub(super) fn refund(
     provider_reference: String,
     amount: Money,
 ) -> Reaction {
-    let refund_id = closing_refund_id(payment_id);
+    refund_as(
+        cause,
+        payment_id,
+        provider_reference,
+        closing_refund_id(payment_id),
+        amount,
+    )
+}
+
+/// A provider refund under a given refund id (a staff refund recorded on the order carries its
+/// own id, so partial refunds of one payment stay distinct and each happens once).
+pub(super) fn refund_as(
+    cause: &Cause,
+    payment_id: Uuid,
+    provider_reference: String,
+    refund_id: Uuid,
+    amount: Money,
+) -> Reaction {
     Reaction::Call(ProviderCall {
         // The provider key is the refund id, so every path that refunds this payment is one
         // refund at the provider too.
@@ -184,6 +201,6 @@ pub(super) fn refund(
         payment_id,
         settles: Settles::Refund { refund_id, amount },
         cause: *cause,
-        purpose: format!("refund-payment-{payment_id}"),
+        purpose: format!("refund-payment-{payment_id}-{refund_id}"),
     })
 }

@@ -369,3 +369,80 @@ fn once_an_order_is_paid_any_other_captured_payment_is_refunded() {
         }
     );
 }
+
+#[test]
+fn a_full_refund_returns_the_money_through_the_paying_payment_and_restocks_every_line() {
+    let mut view = given(&[
+        placed(Some("SAVE10")),
+        initiated(APPROVE_CARD),
+        authorized(),
+        captured(),
+        order(OrderEvent::OrderPaid {
+            payment_id: PAYMENT,
+            amount: eur(1400),
+        }),
+    ]);
+    let refund_id = Uuid::from_u128(77);
+    let reactions = when(
+        &mut view,
+        12,
+        order(OrderEvent::OrderRefunded {
+            refund_id,
+            amount: eur(1400),
+            total_refunded: eur(1400),
+            reason: "damaged".into(),
+        }),
+    );
+    let refund = calls(&reactions);
+    assert_eq!(refund.len(), 1);
+    assert_eq!(
+        refund[0].settles,
+        Settles::Refund {
+            refund_id,
+            amount: eur(1400)
+        }
+    );
+    let streams: Vec<&str> = sends(&reactions)
+        .iter()
+        .map(|e| e.stream.as_str())
+        .collect();
+    assert_eq!(
+        streams,
+        ["inventory-SKU-A", "inventory-SKU-B", "coupon-SAVE10"]
+    );
+    assert!(
+        sends(&reactions)
+            .iter()
+            .all(|e| e.command["type"] == "RestockReturn"
+                || e.command["type"] == "ReleaseRedemption")
+    );
+}
+
+#[test]
+fn a_partial_refund_returns_only_that_amount_and_keeps_the_stock_sold() {
+    let mut view = given(&[
+        placed(None),
+        initiated(APPROVE_CARD),
+        authorized(),
+        captured(),
+        order(OrderEvent::OrderPaid {
+            payment_id: PAYMENT,
+            amount: eur(1400),
+        }),
+    ]);
+    let reactions = when(
+        &mut view,
+        12,
+        order(OrderEvent::OrderRefunded {
+            refund_id: Uuid::from_u128(78),
+            amount: eur(400),
+            total_refunded: eur(400),
+            reason: "late delivery".into(),
+        }),
+    );
+    assert_eq!(calls(&reactions).len(), 1);
+    assert!(
+        sends(&reactions).is_empty(),
+        "a partial refund restocks nothing"
+    );
+}

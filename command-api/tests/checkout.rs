@@ -525,3 +525,93 @@ async fn an_order_never_paid_is_cancelled_when_its_reservation_expires_and_the_s
         "nothing reserved, nothing sold"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_cart_merges_into_the_customers_cart_after_sign_in_and_checks_out() {
+    let shop = Shop::start("checkout-merge", 1, 1).await.unwrap();
+    let product = shop
+        .stocked_product("merge-tea", &[("TEA-1", 5)])
+        .await
+        .unwrap();
+    shop.wait_for_sale(&product).await.unwrap();
+    let http = &shop.side.http;
+    let base = shop.side.api(0).to_string();
+
+    // As a guest: a cart whose id is the guest's cart token.
+    let guest: serde_json::Value = http
+        .post(format!("{base}/carts"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let guest_cart = guest["cart_id"].as_str().unwrap().to_string();
+    let added: serde_json::Value = http
+        .post(format!("{base}/carts/{guest_cart}/lines"))
+        .json(&json!({ "sku": "TEA-1", "quantity": 2 }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = added["consistency_token"].as_str().unwrap().to_string();
+
+    // Signed in: merge the guest cart into the customer's own cart, then check out.
+    let shopper = shop
+        .registered_shopper("guest.turned.customer@example.com")
+        .await
+        .unwrap();
+    let (status, body) = shop
+        .call(&shopper, 0, Method::POST, "/carts/mine", json!({}), None)
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{body}");
+    let own_cart = body["cart_id"].as_str().unwrap().to_string();
+    let (status, body) = shop
+        .call(
+            &shopper,
+            0,
+            Method::POST,
+            &format!("/carts/{own_cart}/merge"),
+            json!({ "guest_cart_id": guest_cart }),
+            Some(&token),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{body}");
+    let merged = body["consistency_token"].as_str().map(str::to_string);
+    let (status, body) = shop
+        .call(
+            &shopper,
+            0,
+            Method::POST,
+            "/checkout",
+            json!({ "shipping_address": address() }),
+            merged.as_deref(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "confirmed", "{body}");
+    assert_eq!(
+        body["total"],
+        json!({ "amount_minor": 3000, "currency": "EUR" })
+    );
+
+    // Another customer cannot merge someone else's cart into theirs, nor a customer's cart.
+    let other = shop.shopper();
+    let (status, _) = shop
+        .call(
+            &other,
+            0,
+            Method::POST,
+            &format!("/carts/{own_cart}/merge"),
+            json!({ "guest_cart_id": guest_cart }),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 403);
+}

@@ -21,7 +21,6 @@ use serde_json::{Value, json};
 
 use crate::{
     auth::{Caller, Role},
-    commands::{self, RequestIdentity},
     error::ApiError,
     startup::AppState,
 };
@@ -41,26 +40,7 @@ pub async fn staff_command(
     command: Value,
 ) -> Result<Response, ApiError> {
     caller.require(Role::Staff)?;
-    let identity = RequestIdentity::from_request(headers, caller, route, &command)?;
-    let envelope = commands::envelope(
-        &identity,
-        identity.command_id,
-        caller,
-        stream.clone(),
-        command,
-    );
-    Ok(
-        match commands::send(state, &envelope, identity.traceparent.as_deref()).await? {
-            Some(accepted) => commands::accepted_response(
-                state,
-                identity.command_id,
-                &stream,
-                &[accepted],
-                json!({}),
-            ),
-            None => commands::pending_response(identity.command_id, &stream, json!({})),
-        },
-    )
+    send::one_command(state, caller, headers, route, stream, command, json!({})).await
 }
 
 /// 404 in the envelope for unknown routes.

@@ -6,8 +6,12 @@
 //! then read the partition back through our own records. A foreign marker on the way means
 //! another processor took over: we acknowledge nothing and give the partition up. Otherwise the
 //! records read back update the state, replies go out, and command offsets are committed.
+//!
+//! # Layout
+//! - [`takeover`]: the marker and hydration.
+//! - [`incoming`]: decoding commands and how each is answered.
 
-use std::{collections::HashSet, sync::Arc, time::Instant};
+use std::{collections::HashSet, sync::Arc};
 
 use chrono::Utc;
 use rdkafka::{
@@ -15,11 +19,8 @@ use rdkafka::{
     consumer::{CommitMode, Consumer, StreamConsumer},
     message::OwnedMessage,
 };
-use runtime::{
-    config::KafkaConfig,
-    log::{ItemKind, LogReadError, LogReader, PartitionStart},
-};
-use schemas::{Commit, EventEnvelope, LogRecord, OwnershipMarker, Rejection};
+use runtime::log::{ItemKind, LogReadError, LogReader};
+use schemas::{Commit, EventEnvelope, LogRecord, Rejection};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
@@ -33,6 +34,11 @@ use crate::{
     aggregates::DecideError,
     wire::{CommandEnvelope, LogPosition, Outcome, Reply},
 };
+
+mod incoming;
+mod takeover;
+
+use self::incoming::{Answer, parse, runtime_header};
 
 /// Most commands decided in one batch.
 pub const MAX_BATCH: usize = 500;
@@ -76,67 +82,6 @@ pub struct OwnedPartition {
 }
 
 impl OwnedPartition {
-    /// Appends our ownership marker and hydrates the partition up to it. Returns the owned
-    /// partition and the committed command offset to resume from.
-    pub async fn take_over(
-        partition: i32,
-        owner: &str,
-        kafka: &KafkaConfig,
-        writer: Writer,
-        consumer: Arc<StreamConsumer<ProcessorContext>>,
-        append_delay: std::time::Duration,
-    ) -> Result<(Self, Offset), PartitionError> {
-        let started = Instant::now();
-        let topics = kafka.topics();
-        let marker = LogRecord::Marker(OwnershipMarker {
-            owner: owner.to_string(),
-            written_at: Utc::now(),
-        });
-        let epoch = writer.append(partition, &[marker], None).await?[0];
-        let mut log = LogReader::open(
-            kafka,
-            &topics.events,
-            &[PartitionStart::beginning(partition)],
-        )?;
-        let mut state = PartitionState::default();
-        let mut due = DueIndex::default();
-        let mut records = 0u64;
-        while log.position(partition).map_or(0, |p| p.next_offset) <= epoch {
-            let item = log.next().await?;
-            records += 1;
-            apply_item(&mut state, &mut due, epoch, &item)?;
-        }
-        let committed = committed_offset(&consumer, &topics.commands, partition).await?;
-        tracing::info!(
-            partition,
-            epoch,
-            records,
-            streams = state.stream_count(),
-            zombies_skipped = log.zombies_skipped(partition),
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "took over partition"
-        );
-        let next_command_offset = match committed {
-            Offset::Offset(offset) => offset,
-            _ => 0,
-        };
-        Ok((
-            Self {
-                partition,
-                epoch,
-                state,
-                log,
-                writer,
-                consumer,
-                commands_topic: topics.commands,
-                next_command_offset,
-                append_delay,
-                due,
-            },
-            committed,
-        ))
-    }
-
     /// Decides batches of commands until the channel closes (revocation or shutdown) or the
     /// partition is lost. Between batches, each tick of `expiry` asks due inventory streams to
     /// expire their reservations (sent from a spawned task; the batch loop never waits on it).
@@ -370,35 +315,6 @@ impl OwnedPartition {
     }
 }
 
-/// How a command of a batch gets answered.
-enum Answer {
-    /// From the outcome the log holds for it once the batch is confirmed.
-    FromLog(Box<CommandEnvelope>),
-    /// It could not be read or routed: command id (nil if unknown), stream, why.
-    Malformed(Uuid, String, String),
-}
-
-fn parse(message: &OwnedMessage) -> Result<CommandEnvelope, Answer> {
-    let payload = message.payload().unwrap_or_default();
-    serde_json::from_slice::<CommandEnvelope>(payload).map_err(|error| {
-        tracing::error!(
-            partition = message.partition(),
-            offset = message.offset(),
-            %error,
-            "undecodable command skipped"
-        );
-        let command_id = serde_json::from_slice::<serde_json::Value>(payload)
-            .ok()
-            .and_then(|v| v.get("command_id")?.as_str()?.parse().ok())
-            .unwrap_or_else(Uuid::nil);
-        Answer::Malformed(
-            command_id,
-            String::new(),
-            format!("undecodable command: {error}"),
-        )
-    })
-}
-
 /// Applies one item read from our own partition (to the state and the expiry index). A marker
 /// other than ours, after ours, fences us.
 fn apply_item(
@@ -436,39 +352,4 @@ fn apply_item(
         }
     }
     Ok(())
-}
-
-fn runtime_header(message: &OwnedMessage, name: &str) -> Option<String> {
-    use rdkafka::message::Headers;
-    let headers = message.headers()?;
-    headers
-        .iter()
-        .find(|h| h.key == name)
-        .and_then(|h| h.value)
-        .and_then(|v| std::str::from_utf8(v).ok())
-        .map(str::to_string)
-}
-
-async fn committed_offset(
-    consumer: &Arc<StreamConsumer<ProcessorContext>>,
-    topic: &str,
-    partition: i32,
-) -> Result<Offset, PartitionError> {
-    let consumer = Arc::clone(consumer);
-    let topic = topic.to_string();
-    let lookup = tokio::task::spawn_blocking(move || {
-        let mut wanted = TopicPartitionList::new();
-        wanted.add_partition(&topic, partition);
-        consumer
-            .committed_offsets(wanted, runtime::kafka::METADATA_TIMEOUT)
-            .map(|list| {
-                list.find_partition(&topic, partition)
-                    .map(|p| p.offset())
-                    .unwrap_or(Offset::Invalid)
-            })
-    });
-    match lookup.await {
-        Ok(result) => Ok(result?),
-        Err(_) => Ok(Offset::Invalid),
-    }
 }

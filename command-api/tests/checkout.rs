@@ -1,111 +1,21 @@
-//! Checkout end to end: carts, orders, the saga, and no oversell under a flash sale — with every
-//! service running as its own process against the real broker and Postgres.
+//! Checkout end to end: carts, orders, payments, refunds, expiry and access rules, with every
+//! service running as its own process against the real broker and Postgres (the flash sale is in
+//! `flash_sale.rs`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
-use std::{
-    collections::{HashMap, HashSet},
-    time::Duration,
-};
+use std::time::Duration;
 
-use futures::{StreamExt, stream};
 use reqwest::Method;
 use runtime::log::{Counted, ItemKind, LogItem};
 use serde_json::json;
 use support::{
+    audit::{audit_stock, order_outcomes},
     counted_events, scan_log,
     shop::{Shop, address},
 };
-use uuid::Uuid;
-
-/// Order streams and their final status, from the counted log.
-fn order_outcomes(log: &[LogItem]) -> HashMap<String, String> {
-    let mut status = HashMap::new();
-    for item in log {
-        if let ItemKind::Counted(Counted::Commit(commit)) = &item.kind
-            && commit.stream.starts_with("order-")
-        {
-            for event in &commit.events {
-                let next = match event.event_type.as_str() {
-                    "OrderPlaced" => "placed",
-                    "OrderConfirmed" => "confirmed",
-                    "OrderRejected" => "rejected",
-                    "OrderPaid" => "paid",
-                    "OrderCancelled" => "cancelled",
-                    _ => continue,
-                };
-                status.insert(commit.stream.clone(), next.to_string());
-            }
-        }
-    }
-    status
-}
-
-/// Checks stock conservation and non-negativity for `sku` over the whole counted log; returns
-/// (on_hand, reserved) at the end.
-fn audit_stock(log: &[LogItem], sku: &str) -> (i64, i64) {
-    let events = counted_events(log, &format!("inventory-{sku}"));
-    let versions: Vec<u64> = events.iter().map(|e| e.version).collect();
-    assert_eq!(
-        versions,
-        (1..=events.len() as u64).collect::<Vec<_>>(),
-        "{sku}: versions gap-free"
-    );
-    let mut received = 0i64;
-    let mut committed = 0i64;
-    let mut open: HashMap<(String, u64), i64> = HashMap::new();
-    let (mut on_hand, mut reserved) = (0i64, 0i64);
-    for event in &events {
-        let data = &event.data;
-        let key = || {
-            (
-                data["order_id"].as_str().unwrap_or_default().to_string(),
-                data["line"].as_u64().unwrap_or(0),
-            )
-        };
-        match event.event_type.as_str() {
-            "StockReceived" => received += data["quantity"].as_i64().unwrap(),
-            "StockAdjusted" => received += data["delta"].as_i64().unwrap(),
-            "StockReserved" => {
-                assert!(
-                    open.insert(key(), data["quantity"].as_i64().unwrap())
-                        .is_none(),
-                    "reserved twice"
-                );
-            }
-            "ReservationReleased" | "ReservationExpired" => {
-                assert!(open.remove(&key()).is_some(), "released what was not held");
-            }
-            "StockCommitted" => {
-                committed += open.remove(&key()).expect("committed what was not held");
-            }
-            _ => {}
-        }
-        if let (Some(h), Some(r)) = (data["on_hand"].as_i64(), data["reserved"].as_i64()) {
-            assert!(
-                h >= 0 && r >= 0 && h - r >= 0,
-                "{sku}: negative stock at version {}",
-                event.version
-            );
-            (on_hand, reserved) = (h, r);
-        }
-    }
-    assert_eq!(
-        on_hand,
-        received - committed,
-        "{sku}: on hand = received + adjustments - committed"
-    );
-    assert_eq!(
-        reserved,
-        open.values().sum::<i64>(),
-        "{sku}: reserved = open reservations"
-    );
-    let ids: HashSet<Uuid> = events.iter().map(|e| e.event_id).collect();
-    assert_eq!(ids.len(), events.len(), "{sku}: event ids unique");
-    (on_hand, reserved)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_with_one_line_out_of_stock_is_rejected_and_the_other_lines_are_released() {
@@ -241,106 +151,6 @@ async fn a_customer_cannot_touch_another_customers_cart_order_or_payment() {
         .await
         .unwrap();
     assert_eq!(status, 200, "the owner may cancel: {body}");
-}
-
-async fn flash_sale(label: &str, kill_a_processor: bool) {
-    const BUYERS: usize = 2000;
-    const UNITS: u32 = 100;
-    let mut shop = Shop::start(label, if kill_a_processor { 2 } else { 1 }, 2)
-        .await
-        .unwrap();
-    let product = shop
-        .stocked_product(&format!("{label}-drop"), &[("FLASH-1", UNITS)])
-        .await
-        .unwrap();
-    shop.wait_for_sale(&product).await.unwrap();
-    let shoppers: Vec<_> = (0..BUYERS).map(|_| shop.shopper()).collect();
-
-    let shop_ref = &shop;
-    let sale = stream::iter(shoppers.iter().enumerate())
-        .map(|(i, shopper)| async move { shop_ref.buy(shopper, i % 2, &[("FLASH-1", 1)]).await })
-        .buffer_unordered(48)
-        .collect::<Vec<_>>();
-    let chaos = async {
-        if kill_a_processor {
-            tokio::time::sleep(Duration::from_secs(8)).await;
-            shop_ref.side.processors[0].signal("KILL").unwrap();
-        }
-    };
-    let (answers, ()) = tokio::join!(sale, chaos);
-    if kill_a_processor {
-        shop.side.processors.remove(0);
-        shop.side.start_processor().unwrap();
-    }
-    let mut by_status: HashMap<u16, usize> = HashMap::new();
-    for answer in &answers {
-        let (status, body) = answer.as_ref().unwrap();
-        assert!(
-            matches!(status, 200 | 202 | 503),
-            "unexpected answer {status} {body}"
-        );
-        *by_status.entry(*status).or_default() += 1;
-    }
-
-    // Settle: every placed order ends confirmed or rejected.
-    let log = runtime::testing::eventually(
-        Duration::from_secs(180),
-        "every order to be decided",
-        || {
-            let ns = shop.side.ns.clone();
-            async move {
-                let log = scan_log(&ns).await?;
-                let outcomes = order_outcomes(&log);
-                let undecided = outcomes.values().filter(|s| *s == "placed").count();
-                Ok((undecided == 0 && !outcomes.is_empty()).then_some(log))
-            }
-        },
-    )
-    .await
-    .unwrap();
-    let outcomes = order_outcomes(&log);
-    let confirmed = outcomes.values().filter(|s| *s == "confirmed").count();
-    let rejected = outcomes.values().filter(|s| *s == "rejected").count();
-    eprintln!(
-        "{label}: answers {by_status:?}; orders {} confirmed {confirmed} rejected {rejected}",
-        outcomes.len()
-    );
-    assert_eq!(
-        confirmed, UNITS as usize,
-        "exactly as many orders confirmed as units"
-    );
-    assert_eq!(confirmed + rejected, outcomes.len());
-    let (on_hand, reserved) = audit_stock(&log, "FLASH-1");
-    assert_eq!(
-        (on_hand, reserved),
-        (UNITS as i64, UNITS as i64),
-        "every unit reserved once"
-    );
-    let mut all_ids = HashSet::new();
-    for item in &log {
-        if let ItemKind::Counted(Counted::Commit(commit)) = &item.kind {
-            for event in &commit.events {
-                assert!(
-                    all_ids.insert(event.event_id),
-                    "duplicate event id {}",
-                    event.event_id
-                );
-            }
-        }
-    }
-    if !kill_a_processor {
-        assert_eq!(outcomes.len(), BUYERS, "every checkout placed one order");
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_flash_sale_of_two_thousand_buyers_for_one_hundred_units_confirms_exactly_one_hundred() {
-    flash_sale("flash", false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_processor_killed_mid_flash_sale_changes_nothing_in_the_outcome() {
-    flash_sale("flash-kill", true).await;
 }
 
 /// Polls the log until `stream`'s order reaches `status`; returns the log.

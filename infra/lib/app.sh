@@ -95,12 +95,25 @@ bootstrap() {
   fresh=$(printf '%s\n' "$out" | sed -n 's/^fresh_broker=//p' | tail -n 1)
   [[ -n "$epoch" ]] || warn "agora-admin topics printed no log_epoch=<uuid> line"
   if [[ "$fresh" == true ]] && { postgres_has_agora_db || clickhouse_has_agora_db; }; then
-    printf '%s\n' "${C_YEL}${C_BOLD}!!! The broker is new (tansu keeps its log in memory and was restarted), but Postgres/ClickHouse still hold derived state from an older log. agora-projector migrate will now RESET that derived state for log epoch ${epoch:-?}.${C_OFF}"
+    printf '%s\n' "${C_YEL}${C_BOLD}!!! The broker is new (tansu keeps its log in memory and was restarted), but Postgres/ClickHouse still hold derived state from an older log. The event archive is republished first when there is one; agora-projector migrate then RESETS derived state and the projectors rebuild it from the log.${C_OFF}"
   fi
 
   if ! binaries_present agora-projector; then
     warn "migrations skipped: agora-projector is not built, so databases and tables were NOT created; build the workspace and rerun infra/stack up"
     return 0
+  fi
+  # A new, empty broker beside an event archive: put the log back before anything writes to it
+  # (a processor's marker would make the topic non-empty and the restore refuse).
+  if [[ "$fresh" == true ]] && postgres_has_agora_db; then
+    say "bootstrap: agora-projector restore (the broker is empty; republishing the event archive)"
+    local rc=0
+    out=$(run_with_stack_env "$projector" restore) || rc=$?
+    [[ -z "$out" ]] || printf '%s\n' "$out" | tail -n 20 | sed 's/^/    /'
+    case $rc in
+      0) ok "restored the log from the event archive; read models will be rebuilt from it" ;;
+      3) say "nothing restored (empty archive or a non-empty topic); continuing" ;;
+      *) die "agora-projector restore failed (log: $STACK_LOGS/bootstrap.log)" ;;
+    esac
   fi
   say "bootstrap: agora-projector migrate"
   if ! out=$(run_with_stack_env "$projector" migrate); then

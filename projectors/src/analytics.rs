@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::{error::ProjectorError, runner::Advance};
 
-/// DDL files, applied in order by `migrate`; each is idempotent (`CREATE TABLE IF NOT EXISTS`).
+/// DDL files, applied in order by `migrate`; each is idempotent (`CREATE … IF NOT EXISTS`).
 pub const DDL: &[(&str, &str)] = &[
     (
         "0001_stock_movements.sql",
@@ -29,10 +29,42 @@ pub const DDL: &[(&str, &str)] = &[
         "0003_projection_positions.sql",
         include_str!("../clickhouse/0003_projection_positions.sql"),
     ),
+    (
+        "0004_order_facts.sql",
+        include_str!("../clickhouse/0004_order_facts.sql"),
+    ),
+    (
+        "0005_order_line_facts.sql",
+        include_str!("../clickhouse/0005_order_line_facts.sql"),
+    ),
+    (
+        "0006_payment_facts.sql",
+        include_str!("../clickhouse/0006_payment_facts.sql"),
+    ),
+    (
+        "0007_cart_facts.sql",
+        include_str!("../clickhouse/0007_cart_facts.sql"),
+    ),
+    (
+        "0008_sales_daily.sql",
+        include_str!("../clickhouse/0008_sales_daily.sql"),
+    ),
+    (
+        "0009_funnel_daily.sql",
+        include_str!("../clickhouse/0009_funnel_daily.sql"),
+    ),
 ];
 
 /// Tables emptied when the broker holds a new log.
-pub const DERIVED_TABLES: &[&str] = &["stock_movements", "sku_products", "projection_positions"];
+pub const DERIVED_TABLES: &[&str] = &[
+    "stock_movements",
+    "sku_products",
+    "projection_positions",
+    "order_facts",
+    "order_line_facts",
+    "payment_facts",
+    "cart_facts",
+];
 
 /// A client without a database, for server-level statements.
 pub fn server_client(url: &str) -> Client {
@@ -214,7 +246,8 @@ mod tests {
             let statements = statements(ddl);
             assert_eq!(statements.len(), 1, "{file}");
             assert!(
-                statements[0].starts_with("CREATE TABLE IF NOT EXISTS"),
+                statements[0].starts_with("CREATE TABLE IF NOT EXISTS")
+                    || statements[0].starts_with("CREATE VIEW IF NOT EXISTS"),
                 "{file}"
             );
         }

@@ -21,9 +21,11 @@
 //! - [`decode`]: commits to domain events.
 //! - [`dlq`]: the dead-letter topic.
 //! - [`projections`]: catalog, inventory, stock movements.
+//! - [`archive`]: the event archive (archiver projection) and `restore`.
 //! - [`rebuild`]: rebuild from offset 0 into scratch stores and compare with the live ones.
 
 pub mod analytics;
+pub mod archive;
 pub mod checkpoint;
 pub mod config;
 pub mod decode;

@@ -5,10 +5,14 @@
 //! - `agora-projector run`: migrate's checks, then project until SIGINT/SIGTERM.
 //! - `agora-projector rebuild-check [--keep]`: rebuild from offset 0 beside the live read models
 //!   and compare full contents; exits 1 on a difference.
+//! - `agora-projector restore`: republish the event archive into an empty events topic and
+//!   start a new log epoch; refuses (exit 3, nothing written) when the topic holds anything
+//!   but a prefix of the archive.
 
 use std::process::ExitCode;
 
 use projectors::{
+    archive::restore::{self, RestoreError},
     config::Config,
     migrate::{self, EpochCheck},
     rebuild,
@@ -16,7 +20,7 @@ use projectors::{
 };
 use runtime::shutdown::Shutdown;
 
-const USAGE: &str = "usage: agora-projector migrate | run | rebuild-check [--keep]";
+const USAGE: &str = "usage: agora-projector migrate | run | rebuild-check [--keep] | restore";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -25,6 +29,7 @@ async fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("migrate") => run_migrate().await,
         Some("run") => run().await,
+        Some("restore") => run_restore().await,
         Some("rebuild-check") => run_rebuild_check(args.iter().any(|a| a == "--keep")).await,
         _ => {
             eprintln!("{USAGE}");
@@ -80,5 +85,28 @@ async fn run_rebuild_check(keep: bool) -> anyhow::Result<ExitCode> {
     } else {
         println!("rebuild DIFFERS from the live read models");
         Ok(ExitCode::FAILURE)
+    }
+}
+
+async fn run_restore() -> anyhow::Result<ExitCode> {
+    let config = Config::from_env()?;
+    match restore::restore(&config).await {
+        Ok(report) => {
+            for partition in &report.partitions {
+                println!(
+                    "partition {:<3} present={:<8} republished={}",
+                    partition.partition, partition.present, partition.republished
+                );
+            }
+            println!("restored; log_epoch={} (restore)", report.log_epoch);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(RestoreError::Refused(reason)) => {
+            eprintln!("agora-projector restore: refused: {reason}");
+            // Distinct from failures (1), so the stack tooling can tell "nothing to restore
+            // here" from a restore that broke.
+            Ok(ExitCode::from(3))
+        }
+        Err(error) => Err(error.into()),
     }
 }

@@ -10,10 +10,12 @@ use runtime::{
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::{
+    archive::archiver::Archiver,
     config::Config,
     dlq::DeadLetters,
     error::ProjectorError,
     migrate::{self, Stores},
+    projections::sales_facts::SalesFacts,
     projections::{
         carts::Carts, catalog::Catalog, coupons::Coupons, customers::Customers,
         inventory::Inventory, orders::Orders, payments::Payments, stock_movements::StockMovements,
@@ -101,6 +103,15 @@ impl Application {
             context.clone(),
             shutdown.clone(),
         ));
+        tasks.spawn(runner::run(
+            SalesFacts::new(stores.clickhouse.clone(), stores.log_epoch),
+            context.clone(),
+            shutdown.clone(),
+        ));
+        tasks.spawn(
+            Archiver::new(stores.pool.clone(), stores.log_epoch)
+                .run(context.clone(), shutdown.clone()),
+        );
         readiness.set(true);
         let mut first_error = None;
         while let Some(result) = tasks.join_next().await {

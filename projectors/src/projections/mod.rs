@@ -8,6 +8,8 @@
 //! - [`orders`]: `orders`, `order_lines`, `order_status_history` (Postgres) from order events,
 //!   and the customers' order statistics.
 //! - [`payments`]: `payments` (Postgres) from payment events, and the orders' payment columns.
+//! - [`sales_facts`]: order, order line, payment and cart facts (ClickHouse), and the
+//!   `sales_daily` and `funnel_daily` rollup views over them.
 //! - [`coupons`]: `coupons` and `coupon_redemptions` (Postgres) from coupon events.
 
 pub mod carts;
@@ -17,6 +19,7 @@ pub mod customers;
 pub mod inventory;
 pub mod orders;
 pub mod payments;
+pub mod sales_facts;
 pub mod stock_movements;
 
 /// Names of the Postgres projections, as stored in `projection_checkpoints`.

@@ -82,7 +82,7 @@ async fn a_poison_record_and_an_undecodable_event_land_in_the_dlq_and_projection
     let poisoned: BTreeSet<&str> = projectors::projections::POSTGRES_PROJECTIONS
         .iter()
         .copied()
-        .chain(["stock_movements"])
+        .chain(["stock_movements", "sales_facts"])
         .collect();
     let undecodable = BTreeSet::from(["inventory", "stock_movements"]);
     eventually(

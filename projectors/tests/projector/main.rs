@@ -8,6 +8,8 @@
 // This whole crate is test code: a failed expectation should panic with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod analytics;
+mod archive;
 mod catalog_and_inventory;
 mod checkout;
 mod checkout_orders;

@@ -127,3 +127,19 @@ postgres_has_agora_db() {
     "SELECT count(*) FROM pg_database WHERE datname = 'agora'" 2>/dev/null) || return 1
   [[ "$n" == 1 ]]
 }
+
+# Drops the databases earlier test runs left behind (each test namespace creates one named
+# `t_<label>_<id>`), so repeated runs do not pile them up in a shared server.
+postgres_drop_test_databases() {
+  local names name dropped=0
+  names=$(psql -X -q -w -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -Atc \
+    "SELECT datname FROM pg_database WHERE datname LIKE 't\_%'" 2>/dev/null) || return 0
+  while IFS= read -r name; do
+    [[ -n "$name" ]] || continue
+    if psql -X -q -w -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres \
+      -c "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" >/dev/null 2>&1; then
+      dropped=$((dropped + 1))
+    fi
+  done <<<"$names"
+  ((dropped == 0)) || ok "dropped $dropped test databases left by earlier runs"
+}

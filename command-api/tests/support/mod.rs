@@ -175,8 +175,9 @@ pub async fn scan_log(ns: &TestNamespace) -> anyhow::Result<Vec<LogItem>> {
         let item = tokio::time::timeout(Duration::from_secs(20), reader.next()).await??;
         items.push(item);
     }
-    // Anything beyond the watermarks read a moment ago (a late reply path) comes too.
-    while let Ok(item) = tokio::time::timeout(Duration::from_millis(500), reader.next()).await {
+    // The local broker reports watermarks per record batch, not per record, so they undercount:
+    // keep reading until the log has been quiet for a while.
+    while let Ok(item) = tokio::time::timeout(Duration::from_millis(1500), reader.next()).await {
         items.push(item?);
     }
     Ok(items)

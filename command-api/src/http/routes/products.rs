@@ -127,34 +127,76 @@ pub async fn create(
         "attributes": request.attributes,
         "variants": request.variants,
     }});
-    let envelope = commands::envelope(
-        &identity,
-        identity.command_id,
+    let skus: Vec<&Sku> = request.variants.iter().map(|v| &v.sku).collect();
+    let threshold = request.low_stock_threshold;
+    let new_skus = NewSkus {
+        product_id,
+        skus: &skus,
+        threshold,
+    };
+    command_with_skus(
+        &state,
         &caller,
+        &identity,
+        stream,
+        command,
+        new_skus,
+        json!({ "product_id": product_id }),
+    )
+    .await
+}
+
+/// SKUs a product command introduces, to register with inventory once it is accepted.
+struct NewSkus<'a> {
+    product_id: Uuid,
+    skus: &'a [&'a Sku],
+    threshold: Option<u32>,
+}
+
+/// Sends a product command that introduces SKUs, then registers them; answers with every
+/// position in the consistency token and each SKU's registration status (`extra` adds fields).
+async fn command_with_skus(
+    state: &AppState,
+    caller: &Caller,
+    identity: &RequestIdentity,
+    stream: String,
+    command: Value,
+    new_skus: NewSkus<'_>,
+    mut extra: Value,
+) -> Result<Response, ApiError> {
+    let envelope = commands::envelope(
+        identity,
+        identity.command_id,
+        caller,
         stream.clone(),
         command,
     );
-    let Some(created) = commands::send(&state, &envelope, identity.traceparent.as_deref()).await?
+    let Some(decided) = commands::send(state, &envelope, identity.traceparent.as_deref()).await?
     else {
         return Ok(commands::pending_response(
             identity.command_id,
             &stream,
-            json!({ "product_id": product_id }),
+            extra,
         ));
     };
-    let threshold = request
-        .low_stock_threshold
-        .unwrap_or(DEFAULT_LOW_STOCK_THRESHOLD);
-    let skus: Vec<&Sku> = request.variants.iter().map(|v| &v.sku).collect();
-    let (mut accepted, registrations) =
-        register_skus(&state, &caller, &identity, product_id, &skus, threshold).await;
-    accepted.insert(0, created);
+    let threshold = new_skus.threshold.unwrap_or(DEFAULT_LOW_STOCK_THRESHOLD);
+    let (mut accepted, registrations) = register_skus(
+        state,
+        caller,
+        identity,
+        new_skus.product_id,
+        new_skus.skus,
+        threshold,
+    )
+    .await;
+    accepted.insert(0, decided);
+    extra["skus"] = Value::Array(registrations);
     Ok(commands::accepted_response(
-        &state,
+        state,
         identity.command_id,
         &stream,
         &accepted,
-        json!({ "product_id": product_id, "skus": registrations }),
+        extra,
     ))
 }
 
@@ -305,41 +347,21 @@ pub async fn add_variant(
     )?;
     let stream = product_stream(id);
     let command = json!({ "type": "AddVariant", "data": { "variant": request.variant } });
-    let envelope = commands::envelope(
-        &identity,
-        identity.command_id,
-        &caller,
-        stream.clone(),
-        command,
-    );
-    let Some(added) = commands::send(&state, &envelope, identity.traceparent.as_deref()).await?
-    else {
-        return Ok(commands::pending_response(
-            identity.command_id,
-            &stream,
-            json!({}),
-        ));
+    let new_skus = NewSkus {
+        product_id: id,
+        skus: &[&request.variant.sku],
+        threshold: request.low_stock_threshold,
     };
-    let threshold = request
-        .low_stock_threshold
-        .unwrap_or(DEFAULT_LOW_STOCK_THRESHOLD);
-    let (mut accepted, registrations) = register_skus(
+    command_with_skus(
         &state,
         &caller,
         &identity,
-        id,
-        &[&request.variant.sku],
-        threshold,
+        stream,
+        command,
+        new_skus,
+        json!({}),
     )
-    .await;
-    accepted.insert(0, added);
-    Ok(commands::accepted_response(
-        &state,
-        identity.command_id,
-        &stream,
-        &accepted,
-        json!({ "skus": registrations }),
-    ))
+    .await
 }
 
 /// `PUT /products/{id}/variants/{sku}/price`

@@ -26,6 +26,7 @@ write_stack_env() {
     printf 'export AGORA_PG_ADMIN_URL=postgres://postgres@127.0.0.1:%s/postgres?sslmode=disable\n' "$PG_PORT"
     printf 'export CLICKHOUSE_URL=http://127.0.0.1:%s\n' "$AGORA_STACK_CLICKHOUSE_HTTP_PORT"
     printf 'export CLICKHOUSE_DATABASE=agora\n'
+    printf 'export AGORA_SMTP_URL=smtp://127.0.0.1:%s\n' "$AGORA_STACK_SMTP_PORT"
     printf 'export AGORA_STACK_POSTGRES=%s:%s\n' "$PG_MODE" "$PG_PORT"
   } >"$tmp"
   mv "$tmp" "$STACK_ENV_FILE"

@@ -20,12 +20,13 @@ STACK_ENV_FILE="$STACK_DIR/env"
 : "${AGORA_STACK_SYSTEM_PG_PORT:=5432}"
 : "${AGORA_STACK_PRIVATE_PG_PORT:=5433}"
 : "${AGORA_STACK_PARTITIONS:=4}"
+: "${AGORA_STACK_SMTP_PORT:=2525}"
 
 # Servers do odd things with odd ports (ClickHouse 18.16 wraps 99999 to 34463), so check first.
 check_ports() {
   local var
   for var in AGORA_STACK_KAFKA_PORT AGORA_STACK_CLICKHOUSE_HTTP_PORT AGORA_STACK_CLICKHOUSE_TCP_PORT \
-    AGORA_STACK_SYSTEM_PG_PORT AGORA_STACK_PRIVATE_PG_PORT; do
+    AGORA_STACK_SYSTEM_PG_PORT AGORA_STACK_PRIVATE_PG_PORT AGORA_STACK_SMTP_PORT; do
     if ! [[ "${!var}" =~ ^[0-9]+$ ]] || ((${!var} < 1 || ${!var} > 65535)); then
       printf 'error: %s=%s is not a TCP port\n' "$var" "${!var}" >&2
       exit 1

@@ -33,7 +33,7 @@ stop_services() {
   local file files=()
   for file in "$STACK_RUN"/*.pid; do
     [[ -e "$file" ]] || continue
-    case $(basename "$file" .pid) in tansu | clickhouse) continue ;; esac
+    case $(basename "$file" .pid) in tansu | clickhouse | mail-sink) continue ;; esac
     files+=("$file")
   done
   ((${#files[@]} == 0)) || stop_pidfiles "${files[@]}"
@@ -112,6 +112,7 @@ ${C_BOLD}Agora demo is running.${C_OFF}
                          http://127.0.0.1:9101/healthz (processor)  http://127.0.0.1:9102/healthz (projector)
                          http://127.0.0.1:9103/healthz (checkout saga)
   Logs                   infra/stack logs [name] [-f]   (files in $STACK_LOGS)
+  Mail (SMTP sink)       smtp://127.0.0.1:$AGORA_STACK_SMTP_PORT   (messages: $MAIL_SINK_DIR/<n>.eml)
   Stop                   infra/stack down   (services and infrastructure; infra/stack reset also wipes data)
 EOF
 }
@@ -122,7 +123,7 @@ status_services() {
   for file in "$STACK_RUN"/*.pid; do
     [[ -e "$file" ]] || continue
     name=$(basename "$file" .pid)
-    case $name in tansu | clickhouse) continue ;; esac
+    case $name in tansu | clickhouse | mail-sink) continue ;; esac
     addr=""
     for spec in "${SERVICES[@]}"; do
       [[ "$(service_field "$spec" 0)" == "$name" ]] && addr=$(service_addr "$spec")

@@ -53,6 +53,10 @@ pub const DDL: &[(&str, &str)] = &[
         "0009_funnel_daily.sql",
         include_str!("../clickhouse/0009_funnel_daily.sql"),
     ),
+    (
+        "0010_events.sql",
+        include_str!("../clickhouse/0010_events.sql"),
+    ),
 ];
 
 /// Tables emptied when the broker holds a new log.
@@ -64,6 +68,7 @@ pub const DERIVED_TABLES: &[&str] = &[
     "order_line_facts",
     "payment_facts",
     "cart_facts",
+    "events",
 ];
 
 /// A client without a database, for server-level statements.
@@ -122,6 +127,22 @@ fn statements(ddl: &str) -> Vec<String> {
         .collect()
 }
 
+/// Inserts `rows` into `table` in one insert (nothing when there are none).
+pub async fn insert_rows<T>(client: &Client, table: &str, rows: &[T]) -> Result<(), ProjectorError>
+where
+    T: clickhouse::RowOwned + clickhouse::RowWrite,
+{
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut insert = client.insert::<T>(table).await?;
+    for row in rows {
+        insert.write(row).await?;
+    }
+    insert.end().await?;
+    Ok(())
+}
+
 /// Empties every derived table (the broker holds a new log).
 pub async fn truncate_all(client: &Client) -> Result<(), ProjectorError> {
     for table in DERIVED_TABLES {
@@ -172,6 +193,21 @@ struct StoredPosition {
     partition: i32,
     next_offset: i64,
     owner_epoch: i64,
+}
+
+/// Names of the projections that stored a position in `log_epoch`.
+pub async fn projection_names(
+    client: &Client,
+    log_epoch: Uuid,
+) -> Result<Vec<String>, ProjectorError> {
+    Ok(client
+        .query(
+            "SELECT DISTINCT projection FROM projection_positions
+             WHERE log_epoch = toUUID(?) ORDER BY projection",
+        )
+        .bind(log_epoch.to_string())
+        .fetch_all::<String>()
+        .await?)
 }
 
 /// The stored positions of `projection` in `log_epoch`, one per partition below `partitions`

@@ -22,6 +22,58 @@ pub struct Config {
     /// Batch tuning (`AGORA_PROJECTOR_BATCH_MAX`, `AGORA_PROJECTOR_LINGER_MS`,
     /// `AGORA_PROJECTOR_IDLE_MS`).
     pub batch: BatchConfig,
+    /// The notifications reactor's mail settings (`AGORA_SMTP_URL`, `AGORA_MAIL_FROM`, …).
+    pub mail: MailConfig,
+}
+
+/// Where and how the notifications reactor sends e-mail.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MailConfig {
+    /// SMTP server, e.g. `smtp://127.0.0.1:2525` (`AGORA_SMTP_URL`; `smtp://user:pass@host:port`
+    /// for a relay that wants a login). Unset or empty: nothing is sent, notifications stay
+    /// pending in the outbox until a projector with a server runs.
+    pub smtp_url: Option<String>,
+    /// Sender (`AGORA_MAIL_FROM`, default `Agora <no-reply@agora.local>`).
+    pub from: String,
+    /// Staff address for low-stock mails (`AGORA_STAFF_EMAIL`, default `staff@agora.local`).
+    pub staff_email: String,
+    /// Attempts before a notification is marked failed (`AGORA_SMTP_MAX_ATTEMPTS`, default 12,
+    /// about two hours of backoff).
+    pub max_attempts: u32,
+    /// Events older than this when the reactor first sees them are recorded as skipped, not
+    /// sent (`AGORA_NOTIFY_MAX_AGE_SECS`, default one day): a reactor deployed onto an old log
+    /// does not mail last year's orders.
+    pub max_age: Duration,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            smtp_url: None,
+            from: "Agora <no-reply@agora.local>".into(),
+            staff_email: "staff@agora.local".into(),
+            max_attempts: 12,
+            max_age: Duration::from_secs(24 * 60 * 60),
+        }
+    }
+}
+
+impl MailConfig {
+    /// Reads the mail settings from the environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let defaults = Self::default();
+        let smtp_url = env_string("AGORA_SMTP_URL", "");
+        Ok(Self {
+            smtp_url: (!smtp_url.trim().is_empty()).then(|| smtp_url.trim().to_string()),
+            from: env_string("AGORA_MAIL_FROM", &defaults.from),
+            staff_email: env_string("AGORA_STAFF_EMAIL", &defaults.staff_email),
+            max_attempts: env_parse("AGORA_SMTP_MAX_ATTEMPTS", defaults.max_attempts)?.max(1),
+            max_age: Duration::from_secs(env_parse(
+                "AGORA_NOTIFY_MAX_AGE_SECS",
+                defaults.max_age.as_secs(),
+            )?),
+        })
+    }
 }
 
 /// How records are grouped into one transaction.
@@ -68,6 +120,7 @@ impl Config {
                 linger: env_millis("AGORA_PROJECTOR_LINGER_MS", defaults.linger)?,
                 idle: env_millis("AGORA_PROJECTOR_IDLE_MS", defaults.idle)?,
             },
+            mail: MailConfig::from_env()?,
         })
     }
 
@@ -86,6 +139,7 @@ impl Config {
             clickhouse_database: clickhouse_database.to_string(),
             health_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             batch: BatchConfig::default(),
+            mail: MailConfig::default(),
         }
     }
 }

@@ -53,6 +53,23 @@ pub fn decode<A: Aggregate>(envelope: &EventEnvelope) -> Result<A::Event, schema
     schemas::decode_event::<A>(envelope)
 }
 
+/// Decodes one envelope of the commit at `partition`/`offset`, keeping where it came from.
+pub fn decode_envelope<A: Aggregate>(
+    partition: i32,
+    offset: i64,
+    envelope: &EventEnvelope,
+) -> Result<Decoded<A::Event>, schemas::DecodeError> {
+    Ok(Decoded {
+        partition,
+        offset,
+        event_id: envelope.event_id,
+        stream: envelope.stream.clone(),
+        version: i64::try_from(envelope.version).unwrap_or(i64::MAX),
+        occurred_at: envelope.occurred_at,
+        event: decode::<A>(envelope)?,
+    })
+}
+
 /// Decodes the events of `A`'s streams in `items`, in log order; events that fail to decode are
 /// sent to the DLQ under `projection` and left out.
 pub async fn decode_items<A: Aggregate>(
@@ -69,16 +86,8 @@ pub async fn decode_items<A: Aggregate>(
             continue;
         }
         for envelope in &commit.events {
-            match decode::<A>(envelope) {
-                Ok(event) => decoded.push(Decoded {
-                    partition: item.partition,
-                    offset: item.offset,
-                    event_id: envelope.event_id,
-                    stream: envelope.stream.clone(),
-                    version: i64::try_from(envelope.version).unwrap_or(i64::MAX),
-                    occurred_at: envelope.occurred_at,
-                    event,
-                }),
+            match decode_envelope::<A>(item.partition, item.offset, envelope) {
+                Ok(event) => decoded.push(event),
                 Err(error) => {
                     let payload = serde_json::to_value(envelope).unwrap_or_default();
                     dlq.send(

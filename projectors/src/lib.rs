@@ -18,22 +18,32 @@
 //! - [`read_model`]: Postgres projections: one transaction per batch with its checkpoint.
 //! - [`checkpoint`]: Postgres checkpoints with conditional updates.
 //! - [`analytics`]: ClickHouse client, DDL, positions.
+//! - [`bench`]: `agora-replay-bench`: a generated log and the timed rebuild of every projection.
 //! - [`decode`]: commits to domain events.
 //! - [`dlq`]: the dead-letter topic.
+//! - [`dead_letters`]: `agora-projector dlq list | redrive`: the operator's side of the DLQ.
 //! - [`projections`]: catalog, inventory, stock movements.
 //! - [`archive`]: the event archive (archiver projection) and `restore`.
+//! - [`notifications`]: the e-mail reactor (outbox with its checkpoint) and its SMTP sender.
+//! - [`mail_sink`]: `agora-mail-sink`, the local SMTP server that stores messages as files.
+//! - [`replay`]: the replay CLI: list with lag, versioned rebuild with an atomic switch, verify.
 //! - [`rebuild`]: rebuild from offset 0 into scratch stores and compare with the live ones.
 
 pub mod analytics;
 pub mod archive;
+pub mod bench;
 pub mod checkpoint;
 pub mod config;
+pub mod dead_letters;
 pub mod decode;
 pub mod dlq;
 pub mod error;
+pub mod mail_sink;
 pub mod migrate;
+pub mod notifications;
 pub mod projections;
 pub mod read_model;
 pub mod rebuild;
+pub mod replay;
 pub mod runner;
 pub mod startup;

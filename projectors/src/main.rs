@@ -5,6 +5,13 @@
 //! - `agora-projector run`: migrate's checks, then project until SIGINT/SIGTERM.
 //! - `agora-projector rebuild-check [--keep]`: rebuild from offset 0 beside the live read models
 //!   and compare full contents; exits 1 on a difference.
+//! - `agora-projector list | rebuild <projection> | verify <projection>`: the replay CLI
+//!   (`projectors::replay`): projections with their version and lag; rebuild beside the live
+//!   version and switch readers atomically; compare the live version with a fresh build.
+//! - `agora-projector dlq list [--projection NAME] [--json] | dlq redrive [--projection NAME]
+//!   [--letter PARTITION:OFFSET]...`: list the dead letters (each once, with its re-drive status);
+//!   apply their records to their projections once fixed (exit 1 when some still fail, 2 on a
+//!   usage error); see `docs/DEAD_LETTERS.md`.
 //! - `agora-projector restore`: republish the event archive into an empty events topic and
 //!   start a new log epoch; refuses (exit 3, nothing written) when the topic holds anything
 //!   but a prefix of the archive.
@@ -30,9 +37,21 @@ async fn main() -> ExitCode {
         Some("migrate") => run_migrate().await,
         Some("run") => run().await,
         Some("restore") => run_restore().await,
+        Some(command @ ("list" | "rebuild" | "verify")) => {
+            projectors::replay::cli::run(command, &args[1..])
+                .await
+                .map_err(anyhow::Error::from)
+        }
+        Some("dlq") => projectors::dead_letters::run(&args[1..])
+            .await
+            .map_err(anyhow::Error::from),
         Some("rebuild-check") => run_rebuild_check(args.iter().any(|a| a == "--keep")).await,
         _ => {
-            eprintln!("{USAGE}");
+            eprintln!(
+                "{USAGE}\n{}\n{}",
+                projectors::replay::cli::USAGE,
+                projectors::dead_letters::USAGE
+            );
             return ExitCode::from(2);
         }
     };

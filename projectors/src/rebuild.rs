@@ -22,6 +22,7 @@ use crate::{
         catalog::{self, Catalog},
         coupons::{self, Coupons},
         customers::{self, Customers},
+        event_log::{self, EventLog},
         inventory::{self, Inventory},
         orders::{self, Orders},
         payments::{self, Payments},
@@ -61,6 +62,7 @@ const CHECKOUT_PROJECTIONS: &[&str] = &[
 /// ClickHouse tables compared (read with FINAL), with their sort order.
 pub const COMPARED_FACTS: &[(&str, &str)] = &[
     ("stock_movements", "sku, stream_version, event_id"),
+    (event_log::TABLE, "event_id"),
     ("sku_products", "sku"),
 ];
 
@@ -151,7 +153,7 @@ pub async fn rebuild_check(config: &Config, keep: bool) -> Result<RebuildReport,
             run_read_model(Payments, pg(payments::NAME)),
             run_read_model(Coupons, pg(coupons::NAME)),
         );
-        let (catalog, inventory, movements) = tokio::join!(
+        let (catalog, inventory, movements, events) = tokio::join!(
             runner::run(
                 PgProjection::new(scratch.clone(), Catalog, log_epoch),
                 context(catalog::NAME),
@@ -167,10 +169,16 @@ pub async fn rebuild_check(config: &Config, keep: bool) -> Result<RebuildReport,
                 context(stock_movements::NAME),
                 shutdown.clone(),
             ),
+            runner::run(
+                EventLog::new(scratch_clickhouse.clone(), log_epoch),
+                context(event_log::NAME),
+                shutdown.clone(),
+            ),
         );
         catalog?;
         inventory?;
         movements?;
+        events?;
         customers?;
         carts?;
         orders?;
@@ -225,15 +233,17 @@ async fn live_targets(
         let offsets = checkpoint::offsets(&mut conn, projection).await?;
         targets.insert(projection.to_string(), offsets.into_iter().collect());
     }
-    let positions =
-        analytics::load_positions(clickhouse, stock_movements::NAME, log_epoch, partitions).await?;
-    targets.insert(
-        stock_movements::NAME.to_string(),
-        positions
-            .into_iter()
-            .map(|p| (p.partition, p.next_offset))
-            .collect(),
-    );
+    for projection in [stock_movements::NAME, event_log::NAME] {
+        let positions =
+            analytics::load_positions(clickhouse, projection, log_epoch, partitions).await?;
+        targets.insert(
+            projection.to_string(),
+            positions
+                .into_iter()
+                .map(|p| (p.partition, p.next_offset))
+                .collect(),
+        );
+    }
     Ok(targets)
 }
 

@@ -15,12 +15,15 @@ use crate::{
     dlq::DeadLetters,
     error::ProjectorError,
     migrate::{self, Stores},
+    notifications::service::Notifications,
+    projections::event_log::EventLog,
     projections::sales_facts::SalesFacts,
     projections::{
         carts::Carts, catalog::Catalog, coupons::Coupons, customers::Customers,
         inventory::Inventory, orders::Orders, payments::Payments, stock_movements::StockMovements,
     },
     read_model::{PgProjection, ReadModel},
+    replay::guard::SwitchGuarded,
     runner::{self, RunContext},
 };
 
@@ -32,12 +35,14 @@ pub struct Application {
     health_addr: SocketAddr,
     health: JoinHandle<std::io::Result<()>>,
     shutdown: Shutdown,
+    notifications: Notifications,
 }
 
 impl Application {
     /// Runs migrate's checks, reads the events topic's partition count and binds the health
     /// server (port 0 picks a free one).
     pub async fn build(config: Config, shutdown: Shutdown) -> Result<Self, ProjectorError> {
+        let notifications = Notifications::from_config(&config.mail)?;
         let (stores, _check) = migrate::migrate(&config).await?;
         let topic = config.kafka.topics().events;
         let partitions = partition_count(&config, &topic).await?;
@@ -64,6 +69,7 @@ impl Application {
             health_addr,
             health,
             shutdown,
+            notifications,
         })
     }
 
@@ -80,6 +86,7 @@ impl Application {
             readiness,
             health,
             shutdown,
+            notifications,
             ..
         } = self;
         let mut tasks = JoinSet::new();
@@ -99,18 +106,39 @@ impl Application {
         spawn_read_model(&mut tasks, &stores, Payments, &context, &shutdown);
         spawn_read_model(&mut tasks, &stores, Coupons, &context, &shutdown);
         tasks.spawn(runner::run(
-            StockMovements::new(stores.clickhouse.clone(), stores.log_epoch),
+            SwitchGuarded::new(
+                StockMovements::new(stores.clickhouse.clone(), stores.log_epoch),
+                stores.pool.clone(),
+            ),
             context.clone(),
             shutdown.clone(),
         ));
         tasks.spawn(runner::run(
-            SalesFacts::new(stores.clickhouse.clone(), stores.log_epoch),
+            SwitchGuarded::new(
+                SalesFacts::new(stores.clickhouse.clone(), stores.log_epoch),
+                stores.pool.clone(),
+            ),
+            context.clone(),
+            shutdown.clone(),
+        ));
+        tasks.spawn(runner::run(
+            SwitchGuarded::new(
+                EventLog::new(stores.clickhouse.clone(), stores.log_epoch),
+                stores.pool.clone(),
+            ),
             context.clone(),
             shutdown.clone(),
         ));
         tasks.spawn(
             Archiver::new(stores.pool.clone(), stores.log_epoch)
                 .run(context.clone(), shutdown.clone()),
+        );
+        notifications.spawn(
+            &mut tasks,
+            &stores.pool,
+            stores.log_epoch,
+            &context,
+            &shutdown,
         );
         readiness.set(true);
         let mut first_error = None;

@@ -11,6 +11,10 @@
 //! | `AGORA_GRAPHIQL` | on when `AGORA_DEV=1`, else off | serve GraphiQL on `GET /graphql` |
 //! | `AGORA_GRAPHQL_MAX_DEPTH` | `12` | deepest selection a query may have |
 //! | `AGORA_GRAPHQL_MAX_COMPLEXITY` | `10000` | most complexity points a query may cost |
+//! | `AGORA_CONSISTENCY_WAIT_MS` | `2000` | longest a request with a consistency token waits for the projections (then answers `stale`) |
+//! | `AGORA_JWT_SECRET` | none; the dev secret when `AGORA_DEV=1` | HS256 secret of access tokens (command-api's) |
+//! | `CLICKHOUSE_URL` | `http://127.0.0.1:8123` | ClickHouse HTTP endpoint (sales analytics) |
+//! | `CLICKHOUSE_DATABASE` | `agora` | ClickHouse database of the sales facts |
 
 use std::{net::SocketAddr, time::Duration};
 
@@ -18,6 +22,9 @@ use runtime::config::{ConfigError, dev_mode, env_millis, env_parse, env_string};
 
 /// Default Postgres database, the one `infra/stack` and the projectors use.
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/agora?sslmode=disable";
+
+/// Default bound on read-your-writes waits.
+pub const DEFAULT_CONSISTENCY_WAIT: Duration = Duration::from_secs(2);
 
 /// Everything the query service needs to know about its surroundings.
 #[derive(Debug, Clone)]
@@ -39,6 +46,15 @@ pub struct Config {
     pub graphiql: bool,
     /// Limits on what one query may ask for.
     pub limits: Limits,
+    /// Longest a request carrying a consistency token waits for the projections it reads
+    /// (`AGORA_CONSISTENCY_WAIT_MS`); past it the answer is flagged stale.
+    pub consistency_wait: Duration,
+    /// HS256 secret access tokens are signed with (`AGORA_JWT_SECRET`); never logged.
+    pub jwt_secret: String,
+    /// ClickHouse HTTP endpoint (`CLICKHOUSE_URL`).
+    pub clickhouse_url: String,
+    /// ClickHouse database of the sales facts (`CLICKHOUSE_DATABASE`).
+    pub clickhouse_database: String,
 }
 
 /// Limits enforced while validating a query, before any resolver runs.
@@ -82,11 +98,15 @@ impl Config {
                 max_depth: env_parse("AGORA_GRAPHQL_MAX_DEPTH", defaults.max_depth)?,
                 max_complexity: env_parse("AGORA_GRAPHQL_MAX_COMPLEXITY", defaults.max_complexity)?,
             },
+            consistency_wait: env_millis("AGORA_CONSISTENCY_WAIT_MS", DEFAULT_CONSISTENCY_WAIT)?,
+            jwt_secret: jwt_secret()?,
+            clickhouse_url: env_string("CLICKHOUSE_URL", DEFAULT_CLICKHOUSE_URL),
+            clickhouse_database: env_string("CLICKHOUSE_DATABASE", "agora"),
         })
     }
 
-    /// Settings for `database_url` with every other setting at its default, GraphiQL off and
-    /// port 0 (tests, tools).
+    /// Settings for `database_url` with every other setting at its default, GraphiQL off,
+    /// port 0 and the dev token secret (tests, tools).
     pub fn for_database(database_url: &str) -> Self {
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -97,7 +117,31 @@ impl Config {
             statement_timeout: Duration::from_secs(5),
             graphiql: false,
             limits: Limits::default(),
+            consistency_wait: DEFAULT_CONSISTENCY_WAIT,
+            jwt_secret: crate::auth::DEV_SECRET.to_string(),
+            clickhouse_url: DEFAULT_CLICKHOUSE_URL.to_string(),
+            clickhouse_database: "agora".to_string(),
         }
+    }
+}
+
+/// Default ClickHouse endpoint, the one `infra/stack` runs.
+pub const DEFAULT_CLICKHOUSE_URL: &str = "http://127.0.0.1:8123";
+
+/// The token secret: `AGORA_JWT_SECRET`, else the published dev secret in dev mode only, so a
+/// production deployment cannot come up accepting tokens anyone can mint.
+fn jwt_secret() -> Result<String, ConfigError> {
+    let secret = env_string("AGORA_JWT_SECRET", "");
+    if !secret.is_empty() {
+        Ok(secret)
+    } else if dev_mode() {
+        Ok(crate::auth::DEV_SECRET.to_string())
+    } else {
+        Err(ConfigError {
+            name: "AGORA_JWT_SECRET".to_string(),
+            value: String::new(),
+            reason: "required outside dev mode (set AGORA_DEV=1 for local runs)".to_string(),
+        })
     }
 }
 

@@ -6,6 +6,7 @@
 //! | --- | --- |
 //! | `BAD_USER_INPUT` | an argument is invalid (page size, cursor, id, `id` and `slug` together) |
 //! | `NOT_FOUND` | the thing asked for does not exist or is not visible to the caller |
+//! | `UNAUTHENTICATED` | the field needs a signed-in caller (or the bearer token is refused) |
 //! | `FORBIDDEN` | the caller may not ask for this (e.g. unpublished products without staff) |
 //! | `INTERNAL` | anything unexpected; logged once with its cause chain, returned opaque |
 //! | `GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`, `QUERY_TOO_DEEP`, `QUERY_TOO_COMPLEX` | the document itself is refused (see `schema::error_codes`) |
@@ -28,12 +29,18 @@ pub enum QueryError {
         /// What was looked for, e.g. `product`.
         what: &'static str,
     },
+    /// The caller must sign in for this.
+    #[error("{0}")]
+    Unauthenticated(String),
     /// The caller may not see this.
     #[error("{0}")]
     Forbidden(String),
     /// The read models could not be reached or queried.
     #[error("read model query failed")]
     Database(#[from] sqlx::Error),
+    /// The analytics store (ClickHouse) could not be reached or queried.
+    #[error("analytics query failed")]
+    Analytics(#[from] clickhouse::error::Error),
     /// A read-model row holds something the schema cannot represent (a projector bug).
     #[error("read model holds an unexpected value: {0}")]
     Corrupt(String),
@@ -48,8 +55,11 @@ impl QueryError {
         match self {
             Self::BadUserInput(_) => "BAD_USER_INPUT",
             Self::NotFound { .. } => "NOT_FOUND",
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
             Self::Forbidden(_) => "FORBIDDEN",
-            Self::Database(_) | Self::Corrupt(_) | Self::MissingContext(_) => "INTERNAL",
+            Self::Database(_) | Self::Analytics(_) | Self::Corrupt(_) | Self::MissingContext(_) => {
+                "INTERNAL"
+            }
         }
     }
 

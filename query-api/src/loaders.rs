@@ -9,10 +9,11 @@
 
 use std::collections::HashMap;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use uuid::Uuid;
 
 use crate::{
+    schema::relations::CommerceLoaders,
     store::{
         Store,
         inventory::InventoryRow,
@@ -24,36 +25,44 @@ use crate::{
 /// Every DataLoader of one request.
 pub struct Loaders {
     /// Products by id, limited to what the viewer may see.
-    pub products: DataLoader<ProductsById>,
+    pub products: DataLoader<ProductsById, HashMapCache>,
     /// Variants by product id, in position order.
-    pub variants: DataLoader<VariantsByProduct>,
+    pub variants: DataLoader<VariantsByProduct, HashMapCache>,
     /// Inventory by SKU.
-    pub inventory: DataLoader<InventoryBySku>,
+    pub inventory: DataLoader<InventoryBySku, HashMapCache>,
+    /// Orders, carts, customers, coupons and their relations.
+    pub commerce: CommerceLoaders,
 }
 
 impl Loaders {
     /// Loaders for one request by `viewer`.
     pub fn new(store: &Store, viewer: Viewer) -> Self {
         Self {
-            products: DataLoader::new(
+            products: DataLoader::with_cache(
                 ProductsById {
                     store: store.clone(),
                     viewer,
                 },
                 tokio::spawn,
+                HashMapCache::default(),
             ),
-            variants: DataLoader::new(
+            // Cached (per request) so a listing can load a whole page's variants and stock in
+            // one batch up front (see `schema::products`) and the per-product fields hit it.
+            variants: DataLoader::with_cache(
                 VariantsByProduct {
                     store: store.clone(),
                 },
                 tokio::spawn,
+                HashMapCache::default(),
             ),
-            inventory: DataLoader::new(
+            inventory: DataLoader::with_cache(
                 InventoryBySku {
                     store: store.clone(),
                 },
                 tokio::spawn,
+                HashMapCache::default(),
             ),
+            commerce: CommerceLoaders::new(store),
         }
     }
 }

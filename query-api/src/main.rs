@@ -8,11 +8,12 @@ use runtime::shutdown::Shutdown;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let config = Config::from_env().context("reading configuration")?;
+    // The SDL needs no configuration (no token secret), so it works anywhere.
     if std::env::args().nth(1).as_deref() == Some("sdl") {
         print!("{}", schema::sdl());
         return Ok(());
     }
+    let config = Config::from_env().context("reading configuration")?;
     runtime::telemetry::init("query-api");
     let application = Application::build(config).await?;
     application

@@ -131,6 +131,9 @@ mod tests {
             rank: Some(0.0607927),
             name: "Wool scarf".into(),
             id: uuid::Uuid::from_u128(7),
+            order: None,
+            price: None,
+            created: None,
         };
         let cursor = encode_cursor(&key);
         assert_eq!(decode_cursor::<ProductKey>(&cursor).ok(), Some(key));

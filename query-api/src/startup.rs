@@ -3,6 +3,7 @@
 //! Routes:
 //! - `POST /graphql`: GraphQL queries.
 //! - `GET /graphql`: GraphiQL when enabled (`AGORA_GRAPHIQL`), otherwise 405.
+//! - `GET /graphql/ws`: subscriptions over WebSocket (graphql-transport-ws, graphql-ws).
 //! - `GET /healthz`: the process is alive.
 //! - `GET /readyz`: Postgres answers and the read models exist (503 otherwise).
 
@@ -14,8 +15,8 @@ use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::{
     Router,
     extract::State,
-    http::StatusCode,
-    response::{Html, IntoResponse},
+    http::{HeaderMap, StatusCode},
+    response::{Html, IntoResponse, Response},
     routing::{get, post},
 };
 use runtime::shutdown::Shutdown;
@@ -23,11 +24,16 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tracing::Instrument;
 
 use crate::{
+    auth::{
+        Verifier,
+        header::{self, viewer_from_headers},
+    },
     config::Config,
+    consistency,
     error::cause_chain,
     schema::{self, AgoraSchema},
-    store::Store,
-    viewer::Viewer,
+    store::{Store, analytics::Analytics},
+    subscriptions,
 };
 
 /// How long `/readyz` waits for Postgres before calling the service not ready.
@@ -42,6 +48,12 @@ pub struct AppState {
     pub schema: AgoraSchema,
     /// Whether `GET /graphql` serves GraphiQL.
     pub graphiql: bool,
+    /// Longest read-your-writes wait of one request.
+    pub consistency_wait: Duration,
+    /// The order feed and token verifier of `/graphql/ws`.
+    pub subscriptions: subscriptions::ws::Endpoint,
+    /// Checks the bearer tokens of `/graphql`.
+    pub verifier: Verifier,
 }
 
 impl AppState {
@@ -61,7 +73,16 @@ impl AppState {
             .acquire_timeout(config.pg_acquire_timeout)
             .connect_lazy_with(options);
         Ok(Self {
-            store: Store::new(pool),
+            subscriptions: subscriptions::ws::Endpoint {
+                feed: subscriptions::OrderFeed::new(pool.clone(), &config.pg_schema),
+                verifier: crate::auth::Verifier::from_secret(&config.jwt_secret),
+            },
+            consistency_wait: config.consistency_wait,
+            verifier: Verifier::from_secret(&config.jwt_secret),
+            store: Store::new(
+                pool,
+                Analytics::new(&config.clickhouse_url, &config.clickhouse_database),
+            ),
             schema: schema::build(config.limits),
             graphiql: config.graphiql,
         })
@@ -77,20 +98,37 @@ pub fn router(state: AppState) -> Router {
     };
     Router::new()
         .route("/graphql", graphql)
+        .route("/graphql/ws", get(subscriptions::ws::upgrade))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .with_state(state)
 }
 
-async fn graphql(State(state): State<AppState>, request: GraphQLRequest) -> GraphQLResponse {
+async fn graphql(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> Response {
     let request = request.into_inner();
     let span = tracing::info_span!(
         "graphql",
         graphql.operation = request.operation_name.as_deref().unwrap_or("")
     );
-    // Until the auth issue, every caller is anonymous.
-    let request = schema::prepare(request, &state.store, Viewer::Anonymous);
-    state.schema.execute(request).instrument(span).await.into()
+    // A token that does not verify refuses the request rather than reading as anonymous.
+    let viewer = match viewer_from_headers(&headers, &state.verifier) {
+        Ok(viewer) => viewer,
+        Err(error) => {
+            let (status, headers, body) = header::refusal(&error);
+            return (status, headers, GraphQLResponse::from(body)).into_response();
+        }
+    };
+    let request = schema::prepare(request, &state.store, viewer);
+    GraphQLResponse::from(
+        consistency::execute(&state.schema, request, &headers, state.consistency_wait)
+            .instrument(span)
+            .await,
+    )
+    .into_response()
 }
 
 async fn graphiql() -> Html<String> {

@@ -1,5 +1,6 @@
 //! A small HTTP server for workers without an API of their own (processors, projectors):
-//! `/healthz` answers while the process runs; `/readyz` reports what the worker says.
+//! `/healthz` answers while the process runs; `/readyz` reports what the worker says;
+//! `/metrics` serves the process's Prometheus metrics.
 
 use std::{
     net::SocketAddr,
@@ -29,9 +30,9 @@ impl Readiness {
     }
 }
 
-/// Routes for `/healthz` and `/readyz`.
+/// Routes for `/healthz`, `/readyz` and `/metrics`.
 pub fn router(readiness: Readiness) -> Router {
-    Router::new()
+    crate::metrics::router()
         .route("/healthz", get(|| async { "ok" }))
         .route(
             "/readyz",

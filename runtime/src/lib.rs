@@ -10,12 +10,14 @@
 //! - [`topics`]: topic creation and the log epoch.
 //! - [`log`]: the log rules and the shared reader of `agora.events`.
 //! - [`health`]: `/healthz` and `/readyz` for workers.
+//! - [`metrics`]: the Prometheus recorder, `/metrics`, and HTTP request metrics.
 //! - `testing` (feature `testing`): per-test namespaces and child processes.
 
 pub mod config;
 pub mod health;
 pub mod kafka;
 pub mod log;
+pub mod metrics;
 pub mod shutdown;
 pub mod telemetry;
 #[cfg(feature = "testing")]

@@ -102,6 +102,9 @@ impl TestNamespace {
                 self.clickhouse_database.clone(),
             ),
             ("AGORA_DEV".into(), "1".into()),
+            // Tests mail only where they say (a private `agora-mail-sink`), never the stack's
+            // sink that `.stack/env` points at: empty means no SMTP server, mail stays queued.
+            ("AGORA_SMTP_URL".into(), String::new()),
         ]
     }
 

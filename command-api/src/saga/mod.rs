@@ -9,6 +9,8 @@
 //! derived from the causing event, so a repeat is answered by the processor from the log and
 //! the domain's natural keys absorb the rest. Nothing but positions is stored: at startup the
 //! view is folded again from the start of the log, without reacting, up to the checkpoints.
+//! On a log epoch it has no checkpoints for (genesis, or a restore) it folds the whole log
+//! without reacting and runs one reconciliation pass for the checkouts still in flight.
 //! `docs/CHECKOUT.md` describes the saga and every failure path.
 //!
 //! # Layout
@@ -16,10 +18,12 @@
 //! - [`reactions`]: pure rules, event → commands / provider calls / escalations.
 //! - [`provider`]: the simulated payment provider and its test cards.
 //! - [`checkpoint`]: positions in `saga_checkpoints`.
+//! - [`reconcile`]: after a fold without reactions, what checkouts in flight still need.
 //! - [`runner`]: reading, reacting, emitting and checkpointing until shutdown.
 
 pub mod checkpoint;
 pub mod provider;
 pub mod reactions;
+pub mod reconcile;
 pub mod runner;
 pub mod view;

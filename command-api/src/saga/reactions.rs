@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::{
     provider::ProviderRequest,
-    view::{Cause, SagaEvent, View},
+    view::{Cause, PaymentView, SagaEvent, View},
 };
 use crate::wire::CommandEnvelope;
 
@@ -58,6 +58,14 @@ pub struct ProviderCall {
     pub settles: Settles,
     cause: Cause,
     purpose: String,
+}
+
+impl ProviderCall {
+    /// The id of the command that records the answer: what the log answers when the call was
+    /// already settled and recorded.
+    pub fn command_id(&self) -> Uuid {
+        command_id(&self.cause, &self.purpose)
+    }
 }
 
 /// Which payment command an answer becomes.
@@ -192,17 +200,7 @@ fn on_order(
             .captured_payments(order_id)
             .into_iter()
             // Captured while the order was still placed: `MarkOrderPaid` was refused then.
-            .filter_map(|(payment_id, p)| {
-                Some(send(
-                    cause,
-                    &format!("mark-paid-{payment_id}"),
-                    order_stream.clone(),
-                    &OrderCommand::MarkOrderPaid {
-                        payment_id,
-                        amount: captured_left(&p.payment)?,
-                    },
-                ))
-            })
+            .filter_map(|(payment_id, p)| mark_paid_on_confirmation(cause, order_id, payment_id, p))
             .collect(),
         OrderEvent::OrderPaid { payment_id, .. } => {
             let Some(placed) = view.order(order_id).and_then(|o| o.order.placed()) else {
@@ -257,6 +255,25 @@ fn on_order(
         | OrderEvent::OrderShipped { .. }
         | OrderEvent::OrderDelivered {} => Vec::new(),
     }
+}
+
+/// `MarkOrderPaid` for `payment_id`, captured before the order confirmed (`cause` is the
+/// `OrderConfirmed`); `None` for a payment not initiated. Reconciliation asks for one payment.
+pub(super) fn mark_paid_on_confirmation(
+    cause: &Cause,
+    order_id: Uuid,
+    payment_id: Uuid,
+    payment: &PaymentView,
+) -> Option<Reaction> {
+    Some(send(
+        cause,
+        &format!("mark-paid-{payment_id}"),
+        order::stream_id(order_id),
+        &OrderCommand::MarkOrderPaid {
+            payment_id,
+            amount: captured_left(&payment.payment)?,
+        },
+    ))
 }
 
 /// `ReleaseStock` for every line and the coupon back: releasing what is not held is a no-op,

@@ -5,6 +5,8 @@
 //! reactions; settle provider calls (retrying transient errors with backoff); produce every
 //! command to its stream's partition of `agora.commands` and await all acks; only then store
 //! the batch's positions. A crash anywhere repeats commands with the same ids, never skips one.
+//! On a log epoch without checkpoints (genesis, restore) the loop starts only after
+//! [`catch_up`] folded the log to its end and reconciled the checkouts in flight.
 
 use std::{collections::HashMap, net::SocketAddr, time::Duration};
 
@@ -12,7 +14,7 @@ use super::{
     checkpoint,
     provider::SimulatedProvider,
     reactions::{self, ProviderCall, Reaction, Rules},
-    view::{SagaEvent, View},
+    view::{Cause, SagaEvent, View},
 };
 use crate::wire::CommandEnvelope;
 use futures::future::try_join_all;
@@ -27,6 +29,8 @@ use runtime::{
     log::{Counted, ItemKind, LogItem, LogReader, PartitionStart, Position},
     shutdown::Shutdown,
 };
+
+mod catch_up;
 
 /// Largest batch of log items handled at once.
 const MAX_BATCH: usize = 500;
@@ -94,6 +98,9 @@ pub enum SagaError {
     /// A command could not be serialized (a bug).
     #[error("serializing a command: {0}")]
     Json(#[from] serde_json::Error),
+    /// A blocking task of the startup (reading the log's ends) died.
+    #[error("a startup task failed")]
+    Startup,
     /// The reservation TTL does not fit a timestamp.
     #[error("AGORA_RESERVATION_TTL_MS is out of range")]
     Ttl,
@@ -118,10 +125,7 @@ pub async fn run(
     let topics = config.kafka.topics();
     let partitions = runtime::kafka::partition_count(&config.kafka, &topics.events)?;
     let stored = prepare(&pool, log_epoch, &shutdown).await?;
-    // The view is folded from the start of every partition; reactions start at the checkpoint.
-    let react_from: HashMap<i32, i64> = (0..partitions)
-        .map(|p| (p, stored.get(&p).map_or(0, |pos| pos.next_offset)))
-        .collect();
+    // The view is always folded from the start of every partition.
     let starts: Vec<PartitionStart> = (0..partitions).map(PartitionStart::beginning).collect();
     let mut saga = Saga {
         reader: LogReader::open(&config.kafka, &topics.events, &starts)?,
@@ -136,13 +140,41 @@ pub async fn run(
             topic: topics.commands.clone(),
             partitions: runtime::kafka::partition_count(&config.kafka, &topics.commands)?,
         },
-        react_from,
+        react_from: HashMap::new(),
         attempts: config.provider_attempts,
         backoff: config.provider_backoff,
     };
     tracing::info!(%log_epoch, partitions, checkpoints = stored.len(), "checkout saga started");
     readiness.set(true);
     let mut pending: HashMap<i32, Position> = HashMap::new();
+    if stored.is_empty() {
+        // No position in this log (genesis, or a restore): fold it to its end without
+        // reacting, re-emit only what checkouts in flight still need, and go live from there.
+        let ends = catch_up::log_ends(&config.kafka, &topics.events, partitions).await?;
+        match saga.catch_up(&ends, &shutdown).await? {
+            Some(positions) => {
+                // Stored now, not after the first live batch: a stop before that would
+                // otherwise repeat the whole reconciliation (harmlessly, but needlessly).
+                match checkpoint::store(&pool, log_epoch, &positions).await {
+                    Ok(()) => {}
+                    Err(error) => {
+                        tracing::warn!(%error, "could not store saga checkpoints; will retry");
+                        pending.extend(positions);
+                    }
+                }
+            }
+            None => {
+                readiness.set(false);
+                tracing::info!("checkout saga stopped before reaching the end of the log");
+                return Ok(());
+            }
+        }
+    } else {
+        // Reactions start at the checkpoints; what comes before is only folded.
+        saga.react_from = (0..partitions)
+            .map(|p| (p, stored.get(&p).map_or(0, |pos| pos.next_offset)))
+            .collect();
+    }
     loop {
         let batch = tokio::select! {
             () = shutdown.wait() => break,
@@ -213,44 +245,33 @@ impl Saga {
                 touched.push(item.partition);
             }
             let live = item.offset >= self.react_from.get(&item.partition).copied().unwrap_or(0);
-            match &item.kind {
-                ItemKind::Counted(Counted::Commit(commit)) => {
-                    for envelope in &commit.events {
-                        match SagaEvent::read(envelope) {
-                            Ok(Some((cause, event))) => {
-                                self.view.apply(&event);
-                                if live {
-                                    reactions.extend(reactions::react(
-                                        &cause,
-                                        &event,
-                                        &self.view,
-                                        &self.rules,
-                                    ));
-                                }
-                            }
-                            Ok(None) => {}
-                            Err(error) => tracing::error!(
-                                partition = item.partition,
-                                offset = item.offset,
-                                stream = %envelope.stream,
-                                event.r#type = %envelope.event_type,
-                                %error,
-                                "undecodable event skipped by the saga"
-                            ),
-                        }
-                    }
+            for (cause, event) in read_events(item) {
+                self.view.apply(&event);
+                if live {
+                    reactions.extend(reactions::react(&cause, &event, &self.view, &self.rules));
                 }
-                ItemKind::Poison { error, .. } => tracing::error!(
-                    partition = item.partition,
-                    offset = item.offset,
-                    error,
-                    "undecodable log record skipped by the saga"
-                ),
-                ItemKind::Counted(Counted::Rejection(_))
-                | ItemKind::Marker { .. }
-                | ItemKind::Zombie { .. } => {}
             }
         }
+        let commands = self.perform(reactions).await?;
+        if commands > 0 {
+            tracing::debug!(commands, "saga commands acknowledged");
+        }
+        let mut positions = Vec::new();
+        for partition in touched {
+            if let Some(position) = self.reader.position(partition) {
+                let from = self.react_from.entry(partition).or_insert(0);
+                if position.next_offset > *from {
+                    *from = position.next_offset;
+                    positions.push((partition, position));
+                }
+            }
+        }
+        Ok(positions)
+    }
+
+    /// Settles provider calls, logs escalations, emits the commands and waits for their acks;
+    /// returns how many commands were emitted.
+    async fn perform(&self, reactions: Vec<Reaction>) -> Result<usize, SagaError> {
         let mut commands = Vec::with_capacity(reactions.len());
         for reaction in reactions {
             let reaction = match reaction {
@@ -271,19 +292,8 @@ impl Saga {
         }
         if !commands.is_empty() {
             self.emitter.emit(&commands).await?;
-            tracing::debug!(commands = commands.len(), "saga commands acknowledged");
         }
-        let mut positions = Vec::new();
-        for partition in touched {
-            if let Some(position) = self.reader.position(partition) {
-                let from = self.react_from.entry(partition).or_insert(0);
-                if position.next_offset > *from {
-                    *from = position.next_offset;
-                    positions.push((partition, position));
-                }
-            }
-        }
-        Ok(positions)
+        Ok(commands.len())
     }
 
     /// Calls the provider, retrying transient errors with doubling backoff.
@@ -305,6 +315,42 @@ impl Saga {
                 }
             }
         }
+    }
+}
+
+/// The events of `item` the saga follows, decoded; undecodable ones are logged and skipped.
+fn read_events(item: &LogItem) -> Vec<(Cause, SagaEvent)> {
+    match &item.kind {
+        ItemKind::Counted(Counted::Commit(commit)) => commit
+            .events
+            .iter()
+            .filter_map(|envelope| match SagaEvent::read(envelope) {
+                Ok(event) => event,
+                Err(error) => {
+                    tracing::error!(
+                        partition = item.partition,
+                        offset = item.offset,
+                        stream = %envelope.stream,
+                        event.r#type = %envelope.event_type,
+                        %error,
+                        "undecodable event skipped by the saga"
+                    );
+                    None
+                }
+            })
+            .collect(),
+        ItemKind::Poison { error, .. } => {
+            tracing::error!(
+                partition = item.partition,
+                offset = item.offset,
+                error,
+                "undecodable log record skipped by the saga"
+            );
+            Vec::new()
+        }
+        ItemKind::Counted(Counted::Rejection(_))
+        | ItemKind::Marker { .. }
+        | ItemKind::Zombie { .. } => Vec::new(),
     }
 }
 

@@ -11,11 +11,13 @@
 //! - [`sales_facts`]: order, order line, payment and cart facts (ClickHouse), and the
 //!   `sales_daily` and `funnel_daily` rollup views over them.
 //! - [`coupons`]: `coupons` and `coupon_redemptions` (Postgres) from coupon events.
+//! - [`event_log`]: the raw `events` table (ClickHouse): every event of every counted commit.
 
 pub mod carts;
 pub mod catalog;
 pub mod coupons;
 pub mod customers;
+pub mod event_log;
 pub mod inventory;
 pub mod orders;
 pub mod payments;

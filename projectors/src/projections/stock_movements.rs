@@ -91,6 +91,32 @@ impl StockMovements {
             products: HashMap::new(),
         }
     }
+
+    /// Reloads which product each SKU belongs to from `sku_products` (it holds every
+    /// registration up to the stored position, and maybe a replayed few more).
+    pub async fn load_products(&mut self) -> Result<(), ProjectorError> {
+        let known: Vec<SkuProductRow> = self
+            .client
+            .query("SELECT ?fields FROM sku_products FINAL")
+            .fetch_all()
+            .await?;
+        self.products = known
+            .into_iter()
+            .map(|row| (row.sku, row.product_id))
+            .collect();
+        Ok(())
+    }
+
+    /// Inserts the facts of `events` (registrations first); inserting the same events again
+    /// writes identical rows, which collapse.
+    pub async fn write(
+        &mut self,
+        events: &[Decoded<InventoryEvent>],
+    ) -> Result<(), ProjectorError> {
+        let (registrations, movements) = rows(events, &mut self.products);
+        insert(&self.client, "sku_products", &registrations).await?;
+        insert(&self.client, "stock_movements", &movements).await
+    }
 }
 
 fn seconds(event: &Decoded<InventoryEvent>) -> u32 {
@@ -231,15 +257,7 @@ impl Projection for StockMovements {
     }
 
     async fn starts(&mut self, partitions: i32) -> Result<Vec<PartitionStart>, ProjectorError> {
-        let known: Vec<SkuProductRow> = self
-            .client
-            .query("SELECT ?fields FROM sku_products FINAL")
-            .fetch_all()
-            .await?;
-        self.products = known
-            .into_iter()
-            .map(|row| (row.sku, row.product_id))
-            .collect();
+        self.load_products().await?;
         analytics::load_positions(&self.client, NAME, self.log_epoch, partitions).await
     }
 
@@ -249,9 +267,7 @@ impl Projection for StockMovements {
         dlq: &DeadLetters,
     ) -> Result<Outcome, ProjectorError> {
         let events = decode_items::<InventoryItem>(&batch.items, NAME, dlq).await?;
-        let (registrations, movements) = rows(&events, &mut self.products);
-        insert(&self.client, "sku_products", &registrations).await?;
-        insert(&self.client, "stock_movements", &movements).await?;
+        self.write(&events).await?;
         analytics::store_positions(&self.client, NAME, self.log_epoch, &batch.advances).await?;
         Ok(Outcome::Committed)
     }

@@ -1,5 +1,6 @@
 //! The event archive holds every record of the log exactly once, and `restore` turns it back
-//! into an identical log from which the read models rebuild to what they were.
+//! into an identical log: the same aggregate state in every stream, and read models rebuilt
+//! to what they were.
 
 use std::{collections::BTreeMap, process::Output, time::Duration};
 
@@ -18,6 +19,7 @@ use uuid::Uuid;
 
 use crate::{
     crash::Shop,
+    restore_state::aggregates,
     support::{Log, pg, spawn_projector, wait_caught_up},
 };
 
@@ -193,6 +195,13 @@ async fn the_archive_survives_kill_9_and_restores_an_identical_log_and_read_mode
         String::from_utf8_lossy(&output.stderr)
     );
     assert_eq!(topic_records(&fresh).await, original);
+
+    // The same business state: every stream of both logs folded with the domain's aggregates
+    // under the log rules (the zombie write skipped on both), equal stream by stream.
+    let state_before = aggregates(&ns, &ends).await;
+    assert!(state_before.streams() > 0, "{state_before:?}");
+    assert_eq!(state_before.zombies, 1);
+    assert_eq!(aggregates(&fresh, &ends).await, state_before);
 
     // A second restore into the now non-empty topic is refused and writes nothing.
     let again = restore(&fresh, &ns);

@@ -82,9 +82,14 @@ async fn a_poison_record_and_an_undecodable_event_land_in_the_dlq_and_projection
     let poisoned: BTreeSet<&str> = projectors::projections::POSTGRES_PROJECTIONS
         .iter()
         .copied()
-        .chain(["stock_movements", "sales_facts"])
+        .chain([
+            "stock_movements",
+            "sales_facts",
+            "event_log",
+            "notifications",
+        ])
         .collect();
-    let undecodable = BTreeSet::from(["inventory", "stock_movements"]);
+    let undecodable = BTreeSet::from(["inventory", "stock_movements", "notifications"]);
     eventually(
         Duration::from_secs(30),
         "the dead letters of both records",

@@ -34,6 +34,12 @@ pub fn ch(ns: &TestNamespace) -> clickhouse::Client {
     projectors::analytics::client(&ns.clickhouse_url, &ns.clickhouse_database)
 }
 
+/// The ClickHouse projections [`wait_caught_up`] waits for: the ones `rebuild-check` compares.
+const CLICKHOUSE_WAITED: [&str; 2] = [
+    projectors::projections::stock_movements::NAME,
+    projectors::projections::event_log::NAME,
+];
+
 /// Offsets every projection has reached, by projection name, or `None` before migrations ran.
 pub async fn positions(ns: &TestNamespace, pool: &PgPool) -> Option<HashMap<String, Vec<i64>>> {
     let rows: Vec<(String, i32, i64)> = match sqlx::query_as(
@@ -53,24 +59,26 @@ pub async fn positions(ns: &TestNamespace, pool: &PgPool) -> Option<HashMap<Stri
     for (projection, _partition, next_offset) in rows {
         positions.entry(projection).or_default().push(next_offset);
     }
-    let stored = projectors::analytics::load_positions(
-        &ch(ns),
-        projectors::projections::stock_movements::NAME,
-        ns.log_epoch,
-        ns.kafka.partitions,
-    )
-    .await
-    .inspect_err(|error| eprintln!("positions not readable yet: {error}"))
-    .ok()?;
-    positions.insert(
-        projectors::projections::stock_movements::NAME.into(),
-        stored.iter().map(|p| p.next_offset).collect(),
-    );
+    for projection in CLICKHOUSE_WAITED {
+        let stored = projectors::analytics::load_positions(
+            &ch(ns),
+            projection,
+            ns.log_epoch,
+            ns.kafka.partitions,
+        )
+        .await
+        .inspect_err(|error| eprintln!("positions not readable yet: {error}"))
+        .ok()?;
+        positions.insert(
+            projection.to_string(),
+            stored.iter().map(|p| p.next_offset).collect(),
+        );
+    }
     Some(positions)
 }
 
-/// Waits until every projection (each Postgres read model and the stock movement facts) has
-/// read every record `log` wrote.
+/// Waits until every projection (each Postgres read model, the stock movement facts and the raw
+/// events) has read every record `log` wrote.
 pub async fn wait_caught_up(ns: &TestNamespace, log: &Log, pool: &PgPool, timeout: Duration) {
     let marks = log.ends();
     eventually(
@@ -84,7 +92,7 @@ pub async fn wait_caught_up(ns: &TestNamespace, log: &Log, pool: &PgPool, timeou
                 };
                 let done = projectors::projections::POSTGRES_PROJECTIONS
                     .iter()
-                    .chain([&projectors::projections::stock_movements::NAME])
+                    .chain(&CLICKHOUSE_WAITED)
                     .all(|name| positions.get(*name) == Some(&marks));
                 Ok(done.then_some(()))
             }

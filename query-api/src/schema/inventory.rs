@@ -5,7 +5,11 @@ use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
 
 use super::loaders;
-use crate::{error::QueryError, store::inventory::InventoryRow};
+use crate::{
+    consistency::{self, Projection},
+    error::QueryError,
+    store::inventory::InventoryRow,
+};
 
 /// Inventory queries.
 #[derive(Default)]
@@ -20,6 +24,7 @@ impl InventoryQuery {
         ctx: &Context<'_>,
         sku: String,
     ) -> async_graphql::Result<Option<Inventory>> {
+        consistency::wait_for(ctx, &[Projection::Inventory]).await?;
         match loaders(ctx)?.inventory.load_one(sku).await? {
             Some(row) => Ok(Some(Inventory(row))),
             None => Err(QueryError::NotFound {

@@ -7,19 +7,38 @@
 //!
 //! # Layout
 //! - [`products`]: `products` (a connection), `product`, and the `Product`/`Variant` types.
+//! - [`facets`]: `ProductSort`, attribute filters and the facet counts of a listing;
+//!   [`categories`]: the `categories` tree.
 //! - [`inventory`]: `inventory` and the `Inventory` type.
 //! - [`money`]: `Money` and `PriceRange`.
+//! - [`me`]: `me` and `notifications`, the signed-in caller's own data ([`customers`],
+//!   [`notifications`] hold their types).
+//! - [`orders`]: `order` and the `Order` type (lines, history, payment); [`carts`]: `cart`.
+//! - [`admin`]: everything under `admin` (staff only), with [`analytics`] from ClickHouse.
+//! - [`relations`]: the DataLoaders of the commerce relations.
+//! - [`subscription`]: `orderUpdated` and `orders` over graphql-ws.
 //! - [`error_codes`]: gives framework errors (parse, validation, limits) a `code` too.
 //!
 //! The SDL is checked in as `query-api/schema.graphql`; `tests/sdl.rs` fails when it differs
 //! from [`sdl`]. Regenerate it with `AGORA_WRITE_SDL=1 cargo test -p query-api --test sdl`.
 
+pub mod admin;
+pub mod analytics;
+pub mod carts;
+pub mod categories;
+pub mod customers;
 pub mod error_codes;
+pub mod facets;
 pub mod inventory;
+pub mod me;
 pub mod money;
+pub mod notifications;
+pub mod orders;
 pub mod products;
+pub mod relations;
+pub mod subscription;
 
-use async_graphql::{Context, EmptyMutation, EmptySubscription, MergedObject, Schema};
+use async_graphql::{Context, EmptyMutation, MergedObject, Schema};
 
 use crate::{config::Limits, error::QueryError, loaders::Loaders, store::Store, viewer::Viewer};
 
@@ -30,19 +49,31 @@ pub const VARIANTS_WEIGHT: usize = 5;
 // Every query field, merged from the resource modules.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(products::ProductsQuery, inventory::InventoryQuery);
+pub struct QueryRoot(
+    products::ProductsQuery,
+    categories::CategoriesQuery,
+    inventory::InventoryQuery,
+    me::MeQuery,
+    orders::OrdersQuery,
+    carts::CartsQuery,
+    admin::AdminQuery,
+);
 
 /// The schema type served at `/graphql`.
-pub type AgoraSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+pub type AgoraSchema = Schema<QueryRoot, EmptyMutation, subscription::SubscriptionRoot>;
 
 /// Builds the schema with its limits. Requests must carry a [`Store`], a [`Viewer`] and fresh
 /// [`Loaders`] as request data (the HTTP handler adds them).
 pub fn build(limits: Limits) -> AgoraSchema {
-    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        .extension(error_codes::ErrorCodes::new(limits))
-        .finish()
+    Schema::build(
+        QueryRoot::default(),
+        EmptyMutation,
+        subscription::SubscriptionRoot,
+    )
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    .extension(error_codes::ErrorCodes::new(limits))
+    .finish()
 }
 
 /// The schema in SDL, as checked in to `query-api/schema.graphql`.

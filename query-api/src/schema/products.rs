@@ -6,16 +6,21 @@ use uuid::Uuid;
 
 use super::{
     VARIANTS_WEIGHT,
+    facets::{AttributeFilter, ProductFacets, ProductSort},
     inventory::Inventory,
     loaders,
     money::{Money, PriceRange},
     store, viewer,
 };
 use crate::{
+    consistency::{self, Projection},
     error::QueryError,
     pagination::{self, Page, PageInfo},
     store::products::{ProductFilter as StoreFilter, ProductKey, ProductRow, VariantRow},
 };
+
+/// What catalog resolvers read (products, and variants' availability), for read-your-writes.
+const CATALOG_READS: &[Projection] = &[Projection::Catalog, Projection::Inventory];
 
 /// Catalog queries.
 #[derive(Default)]
@@ -24,9 +29,9 @@ pub struct ProductsQuery;
 /// Catalog queries.
 #[Object]
 impl ProductsQuery {
-    /// Products, `first` at a time (default 20, at most 100), ordered by name then id, or by
-    /// search rank first when `filter.search` is given. Without the staff role only published
-    /// products are listed.
+    /// Products, `first` at a time (default 20, at most 100), in `sort` order (default: by
+    /// name, or by search rank when `filter.search` is given); ties are broken by id. Without
+    /// the staff role only published products are listed.
     #[graphql(complexity = "pagination::connection_complexity(first, child_complexity)")]
     async fn products(
         &self,
@@ -34,36 +39,28 @@ impl ProductsQuery {
         first: Option<i32>,
         after: Option<String>,
         filter: Option<ProductFilter>,
+        sort: Option<ProductSort>,
     ) -> async_graphql::Result<ProductConnection> {
         let size = pagination::page_size(first)?;
-        let filter = filter.unwrap_or_default();
-        let filter = StoreFilter {
-            statuses: viewer(ctx)?.listed_statuses(filter.status)?,
-            category: filter.category,
-            brand: filter.brand,
-            search: filter
-                .search
-                .map(|search| search.trim().to_string())
-                .filter(|search| !search.is_empty()),
-        };
+        let filter = filter.unwrap_or_default().into_store(viewer(ctx)?)?;
+        let order = ProductSort::order(sort, filter.searches())?;
         let after = after
             .map(|cursor| pagination::decode_cursor::<ProductKey>(&cursor))
             .transpose()?;
-        if after
-            .as_ref()
-            .is_some_and(|key| key.rank.is_some() != filter.searches())
-        {
+        if after.as_ref().is_some_and(|key| !key.fits(order)) {
             return Err(pagination::invalid_cursor().into());
         }
+        consistency::wait_for(ctx, CATALOG_READS).await?;
         let rows = store(ctx)?
-            .product_page(&filter, after.as_ref(), size + 1)
+            .product_page(&filter, order, after.as_ref(), size + 1)
             .await?;
         let page = Page::from_overfetch(rows, size);
+        prefetch(ctx, &page.rows).await?;
         let edges: Vec<ProductEdge> = page
             .rows
             .into_iter()
             .map(|row| ProductEdge {
-                cursor: pagination::encode_cursor(&row.key(filter.searches())),
+                cursor: pagination::encode_cursor(&row.key(order)),
                 node: Product(row.product),
             })
             .collect();
@@ -83,6 +80,7 @@ impl ProductsQuery {
         id: Option<ID>,
         slug: Option<String>,
     ) -> async_graphql::Result<Option<Product>> {
+        consistency::wait_for(ctx, CATALOG_READS).await?;
         let row = match (id, slug) {
             (Some(id), None) => {
                 let id = Uuid::parse_str(&id).map_err(|_| {
@@ -112,10 +110,47 @@ impl ProductsQuery {
     }
 }
 
+/// Loads the variants of a page's products, and their stock, in one batch each when the query
+/// selects them. The per-product resolvers then find them in the request's loader cache: left
+/// to themselves, more than ~30 of them are resolved across several polls and a batch can be
+/// dispatched before the last of them has joined it.
+async fn prefetch(
+    ctx: &Context<'_>,
+    rows: &[crate::store::products::RankedProductRow],
+) -> Result<(), async_graphql::Error> {
+    let variants_field = ctx
+        .look_ahead()
+        .field("edges")
+        .field("node")
+        .field("variants");
+    if !variants_field.exists() {
+        return Ok(());
+    }
+    let loaders = loaders(ctx)?;
+    // The listed products are visible to this viewer: `Variant.product` needs no query.
+    loaders
+        .products
+        .feed_many(
+            rows.iter()
+                .map(|row| (row.product.product_id, row.product.clone())),
+        )
+        .await;
+    let ids = rows.iter().map(|row| row.product.product_id);
+    let variants = loaders.variants.load_many(ids).await?;
+    if variants_field.field("availability").exists() {
+        let skus = variants
+            .values()
+            .flatten()
+            .map(|variant| variant.sku.clone());
+        loaders.inventory.load_many(skus).await?;
+    }
+    Ok(())
+}
+
 /// Which products to list; all conditions must hold.
 #[derive(Debug, Clone, Default, InputObject)]
 pub struct ProductFilter {
-    /// Exact category.
+    /// Category, with its subcategories (`shoes` also lists `shoes/trail`).
     pub category: Option<String>,
     /// Exact brand.
     pub brand: Option<String>,
@@ -124,6 +159,58 @@ pub struct ProductFilter {
     pub search: Option<String>,
     /// Only this status. Without the staff role, anything but `PUBLISHED` is `FORBIDDEN`.
     pub status: Option<ProductStatus>,
+    /// Attribute values, on the product or one of its active variants (`size` in `M`, `L`).
+    pub attributes: Option<Vec<AttributeFilter>>,
+    /// Some active variant costs at least this much (minor units).
+    pub min_price_minor: Option<i64>,
+    /// Some active variant costs at most this much (minor units).
+    pub max_price_minor: Option<i64>,
+    /// Only products with an active variant in stock (`true`); `false` or null: no condition.
+    pub in_stock: Option<bool>,
+}
+
+impl ProductFilter {
+    /// The store's filter for `viewer`; inconsistent bounds and empty value lists are
+    /// `BAD_USER_INPUT`.
+    fn into_store(self, viewer: crate::viewer::Viewer) -> Result<StoreFilter, QueryError> {
+        if self.min_price_minor.is_some_and(|min| min < 0)
+            || self.max_price_minor.is_some_and(|max| max < 0)
+        {
+            return Err(QueryError::BadUserInput(
+                "prices cannot be negative".to_string(),
+            ));
+        }
+        if let (Some(min), Some(max)) = (self.min_price_minor, self.max_price_minor)
+            && min > max
+        {
+            return Err(QueryError::BadUserInput(format!(
+                "`minPriceMinor` ({min}) is above `maxPriceMinor` ({max})"
+            )));
+        }
+        let mut attributes = Vec::new();
+        for attribute in self.attributes.unwrap_or_default() {
+            if attribute.values.is_empty() {
+                return Err(QueryError::BadUserInput(format!(
+                    "attribute filter `{}` lists no values",
+                    attribute.name
+                )));
+            }
+            attributes.push((attribute.name, attribute.values));
+        }
+        Ok(StoreFilter {
+            statuses: viewer.listed_statuses(self.status)?,
+            category: self.category,
+            brand: self.brand,
+            search: self
+                .search
+                .map(|search| search.trim().to_string())
+                .filter(|search| !search.is_empty()),
+            attributes,
+            min_price_minor: self.min_price_minor,
+            max_price_minor: self.max_price_minor,
+            in_stock: self.in_stock.unwrap_or(false),
+        })
+    }
 }
 
 /// Publication state of a product.
@@ -183,6 +270,13 @@ impl ProductConnection {
     /// this field is selected).
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
         Ok(store(ctx)?.count_products(&self.filter).await?)
+    }
+
+    /// Facet counts (categories, brands, attribute values, price buckets) over every product
+    /// the filter matches (one extra query, run only when this field is selected).
+    async fn facets(&self, ctx: &Context<'_>) -> async_graphql::Result<ProductFacets> {
+        let rows = store(ctx)?.product_facets(&self.filter).await?;
+        Ok(ProductFacets::from_rows(rows)?)
     }
 }
 

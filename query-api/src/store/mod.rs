@@ -6,8 +6,23 @@
 //! # Layout
 //! - [`products`]: product pages (filters, full-text search, keyset), look-ups and variants.
 //! - [`inventory`]: availability per SKU.
+//! - [`checkpoints`]: projection positions, for read-your-writes.
+//! - [`facets`]: facet counts of a listing and category counts.
+//! - [`order_updates`]: the order slice subscriptions push.
+//! - [`orders`], [`carts`], [`customers`]: orders (lines, history, payments), carts,
+//!   customers and their notifications.
+//! - [`admin`]: staff views: low stock, reservations, coupons, dead letters, projections.
+//! - [`analytics`]: sales analytics, the only reads from ClickHouse.
 
+pub mod admin;
+pub mod analytics;
+pub mod carts;
+pub mod checkpoints;
+pub mod customers;
+pub mod facets;
 pub mod inventory;
+pub mod order_updates;
+pub mod orders;
 pub mod products;
 
 use std::sync::{
@@ -24,14 +39,16 @@ use crate::error::QueryError;
 pub struct Store {
     pool: PgPool,
     statements: Arc<AtomicU64>,
+    analytics: analytics::Analytics,
 }
 
 impl Store {
-    /// Wraps a pool.
-    pub fn new(pool: PgPool) -> Self {
+    /// Wraps a pool, with analytics read from `analytics`.
+    pub fn new(pool: PgPool, analytics: analytics::Analytics) -> Self {
         Self {
             pool,
             statements: Arc::default(),
+            analytics,
         }
     }
 

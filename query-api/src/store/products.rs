@@ -1,5 +1,6 @@
 //! Products and variants from `catalog_products` and `catalog_variants`.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::{FromRow, Postgres, QueryBuilder};
 use uuid::Uuid;
@@ -38,32 +39,79 @@ pub struct ProductRow {
     pub max_price_minor: Option<i64>,
 }
 
-/// A product row of a listing, with its full-text rank (0 without search).
+/// A product row of a listing, with the values it is ordered by.
 #[derive(Debug, Clone, FromRow)]
 pub struct RankedProductRow {
     /// The product.
     #[sqlx(flatten)]
     pub product: ProductRow,
-    /// `ts_rank` against the search, as Postgres computed it (`real`).
+    /// `ts_rank` against the search, as Postgres computed it (`real`); 0 without search.
     pub rank: f32,
+    /// Lowest active price, or a sentinel that sorts products without one last.
+    pub sort_price: i64,
+    /// When the product was created.
+    pub created_at: DateTime<Utc>,
 }
 
 impl RankedProductRow {
-    /// Where this row sits in the listing's order, for a cursor.
-    pub fn key(&self, searched: bool) -> ProductKey {
+    /// Where this row sits in a listing in `order`, for a cursor.
+    pub fn key(&self, order: ProductOrder) -> ProductKey {
         ProductKey {
-            rank: searched.then_some(self.rank),
+            order: order.cursor_tag().map(str::to_string),
+            rank: (order == ProductOrder::Relevance).then_some(self.rank),
             name: self.product.name.clone(),
             id: self.product.product_id,
+            price: matches!(order, ProductOrder::PriceAsc | ProductOrder::PriceDesc)
+                .then_some(self.sort_price),
+            created: (order == ProductOrder::Newest).then_some(self.created_at),
         }
     }
 }
 
-/// A position in a product listing: listings are ordered by rank (only when searching), then
-/// name, then id, so every position is unique and stable while rows are added.
+/// How a listing is ordered; every order ends in the product id, so positions are unique.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ProductOrder {
+    /// Search rank (descending), then name.
+    Relevance,
+    /// Name.
+    #[default]
+    Name,
+    /// Lowest active price, cheapest first; products without a price last.
+    PriceAsc,
+    /// Lowest active price, dearest first; products without a price last.
+    PriceDesc,
+    /// Creation time, newest first.
+    Newest,
+}
+
+impl ProductOrder {
+    /// The tag a cursor of this order carries. Name and relevance cursors carry none, so
+    /// cursors handed out before sorting existed stay valid.
+    fn cursor_tag(self) -> Option<&'static str> {
+        match self {
+            Self::Relevance | Self::Name => None,
+            Self::PriceAsc => Some("pa"),
+            Self::PriceDesc => Some("pd"),
+            Self::Newest => Some("new"),
+        }
+    }
+
+    /// Price that sorts products without an active variant last in this order.
+    fn missing_price(self) -> i64 {
+        match self {
+            Self::PriceDesc => -1,
+            _ => i64::MAX,
+        }
+    }
+}
+
+/// A position in a product listing (see [`ProductOrder`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProductKey {
-    /// Search rank, present exactly when the listing searches.
+    /// The order the cursor was made for (absent: by name, or by relevance).
+    #[serde(rename = "o", default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
+    /// Search rank, present exactly when the listing is by relevance.
     #[serde(rename = "r", default, skip_serializing_if = "Option::is_none")]
     pub rank: Option<f32>,
     /// Product name.
@@ -72,6 +120,23 @@ pub struct ProductKey {
     /// Product id, the tie-breaker.
     #[serde(rename = "i")]
     pub id: Uuid,
+    /// Sort price, present exactly in price orders.
+    #[serde(rename = "p", default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<i64>,
+    /// Creation time, present exactly in the newest-first order.
+    #[serde(rename = "c", default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<DateTime<Utc>>,
+}
+
+impl ProductKey {
+    /// Whether this cursor was made for a listing in `order`.
+    pub fn fits(&self, order: ProductOrder) -> bool {
+        self.order.as_deref() == order.cursor_tag()
+            && self.rank.is_some() == (order == ProductOrder::Relevance)
+            && self.price.is_some()
+                == matches!(order, ProductOrder::PriceAsc | ProductOrder::PriceDesc)
+            && self.created.is_some() == (order == ProductOrder::Newest)
+    }
 }
 
 /// Which products a listing shows.
@@ -85,22 +150,66 @@ pub struct ProductFilter {
     pub brand: Option<String>,
     /// Web-search syntax (`wool -cotton "red scarf"`), matched against the `search` document.
     pub search: Option<String>,
+    /// Attribute name and accepted values; the product or one of its active variants must
+    /// have one of the values. All attributes listed must match.
+    pub attributes: Vec<(String, Vec<String>)>,
+    /// Some active variant costs at least this much (minor units).
+    pub min_price_minor: Option<i64>,
+    /// Some active variant costs at most this much (minor units).
+    pub max_price_minor: Option<i64>,
+    /// Some active variant has stock available.
+    pub in_stock: bool,
 }
 
 impl ProductFilter {
-    /// Whether the listing is ordered by search rank.
+    /// Whether the listing searches (and so can be ordered by rank).
     pub fn searches(&self) -> bool {
         self.search.is_some()
     }
 
     /// `FROM … WHERE …` of the listing; the search configuration must match the projector's
     /// `search` column ('english').
-    fn push_from_where<'q>(&'q self, sql: &mut QueryBuilder<'q, Postgres>) {
+    pub(super) fn push_from_where<'q>(&'q self, sql: &mut QueryBuilder<'q, Postgres>) {
         sql.push(" FROM catalog_products WHERE status = ANY(")
             .push_bind(&self.statuses)
             .push(")");
         if let Some(category) = &self.category {
-            sql.push(" AND category = ").push_bind(category);
+            // Categories are paths (`shoes/trail`): a category includes its subcategories.
+            sql.push(" AND (category = ")
+                .push_bind(category)
+                .push(" OR starts_with(category, ")
+                .push_bind(category)
+                .push(" || '/'))");
+        }
+        for (name, values) in &self.attributes {
+            sql.push(" AND (attributes ->> ")
+                .push_bind(name)
+                .push(" = ANY(")
+                .push_bind(values)
+                .push(") OR EXISTS (SELECT 1 FROM catalog_variants v")
+                .push(" WHERE v.product_id = catalog_products.product_id AND NOT v.retired")
+                .push(" AND v.attributes ->> ")
+                .push_bind(name)
+                .push(" = ANY(")
+                .push_bind(values)
+                .push(")))");
+        }
+        if self.min_price_minor.is_some() || self.max_price_minor.is_some() {
+            sql.push(" AND EXISTS (SELECT 1 FROM catalog_variants v")
+                .push(" WHERE v.product_id = catalog_products.product_id AND NOT v.retired");
+            if let Some(min) = self.min_price_minor {
+                sql.push(" AND v.price_minor >= ").push_bind(min);
+            }
+            if let Some(max) = self.max_price_minor {
+                sql.push(" AND v.price_minor <= ").push_bind(max);
+            }
+            sql.push(")");
+        }
+        if self.in_stock {
+            sql.push(" AND EXISTS (SELECT 1 FROM catalog_variants v")
+                .push(" JOIN inventory_items i ON i.sku = v.sku")
+                .push(" WHERE v.product_id = catalog_products.product_id AND NOT v.retired")
+                .push(" AND i.available > 0)");
         }
         if let Some(brand) = &self.brand {
             sql.push(" AND brand = ").push_bind(brand);
@@ -135,16 +244,22 @@ pub struct VariantRow {
 }
 
 impl Store {
-    /// Up to `limit` products of `filter` after `after`, in listing order.
+    /// Up to `limit` products of `filter` after `after`, in `order`. `Relevance` needs a
+    /// search (the caller checks).
     pub async fn product_page(
         &self,
         filter: &ProductFilter,
+        order: ProductOrder,
         after: Option<&ProductKey>,
         limit: usize,
     ) -> Result<Vec<RankedProductRow>, QueryError> {
         let mut sql = QueryBuilder::new("SELECT ");
-        sql.push(PRODUCT_COLUMNS).push(", rank FROM (SELECT ");
-        sql.push(PRODUCT_COLUMNS).push(", ");
+        sql.push(PRODUCT_COLUMNS)
+            .push(", rank, sort_price, created_at FROM (SELECT ");
+        sql.push(PRODUCT_COLUMNS)
+            .push(", created_at, COALESCE(min_price_minor, ")
+            .push_bind(order.missing_price())
+            .push(") AS sort_price, ");
         match &filter.search {
             Some(search) => {
                 sql.push("ts_rank(search, websearch_to_tsquery('english', ")
@@ -160,27 +275,16 @@ impl Store {
         sql.push(") p");
         if let Some(key) = after {
             sql.push(" WHERE ");
-            if let Some(rank) = key.rank.filter(|_| filter.searches()) {
-                // Rank descends, so "after" means a lower rank or the same rank and later name.
-                sql.push("(p.rank < ")
-                    .push_bind(rank)
-                    .push(" OR (p.rank = ")
-                    .push_bind(rank)
-                    .push(" AND ");
-            } else {
-                sql.push("((");
-            }
-            sql.push("(p.name, p.product_id) > (")
-                .push_bind(&key.name)
-                .push(", ")
-                .push_bind(key.id)
-                .push(")))");
+            push_after(&mut sql, order, key);
         }
-        sql.push(" ORDER BY ");
-        if filter.searches() {
-            sql.push("p.rank DESC, ");
-        }
-        sql.push("p.name, p.product_id LIMIT ")
+        sql.push(match order {
+            ProductOrder::Relevance => " ORDER BY p.rank DESC, p.name, p.product_id",
+            ProductOrder::Name => " ORDER BY p.name, p.product_id",
+            ProductOrder::PriceAsc => " ORDER BY p.sort_price, p.name, p.product_id",
+            ProductOrder::PriceDesc => " ORDER BY p.sort_price DESC, p.name, p.product_id",
+            ProductOrder::Newest => " ORDER BY p.created_at DESC, p.product_id DESC",
+        });
+        sql.push(" LIMIT ")
             .push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
         let rows = sql
             .build_query_as::<RankedProductRow>()
@@ -246,5 +350,58 @@ impl Store {
         .fetch_all(self.counted())
         .await?;
         Ok(rows)
+    }
+}
+
+/// `WHERE` condition of the rows after `key` in `order` (keyset pagination). A key missing the
+/// value `order` needs compares as the lowest position (the caller has checked it fits).
+fn push_after<'q>(sql: &mut QueryBuilder<'q, Postgres>, order: ProductOrder, key: &'q ProductKey) {
+    let name_then_id = |sql: &mut QueryBuilder<'q, Postgres>| {
+        sql.push("(p.name, p.product_id) > (")
+            .push_bind(&key.name)
+            .push(", ")
+            .push_bind(key.id)
+            .push(")");
+    };
+    match order {
+        ProductOrder::Name => name_then_id(sql),
+        ProductOrder::Relevance => {
+            // Rank descends, so "after" means a lower rank or the same rank and later name.
+            let rank = key.rank.unwrap_or(f32::MAX);
+            sql.push("(p.rank < ")
+                .push_bind(rank)
+                .push(" OR (p.rank = ")
+                .push_bind(rank)
+                .push(" AND ");
+            name_then_id(sql);
+            sql.push("))");
+        }
+        ProductOrder::PriceAsc => {
+            let price = key.price.unwrap_or(i64::MIN);
+            sql.push("(p.sort_price > ")
+                .push_bind(price)
+                .push(" OR (p.sort_price = ")
+                .push_bind(price)
+                .push(" AND ");
+            name_then_id(sql);
+            sql.push("))");
+        }
+        ProductOrder::PriceDesc => {
+            let price = key.price.unwrap_or(i64::MAX);
+            sql.push("(p.sort_price < ")
+                .push_bind(price)
+                .push(" OR (p.sort_price = ")
+                .push_bind(price)
+                .push(" AND ");
+            name_then_id(sql);
+            sql.push("))");
+        }
+        ProductOrder::Newest => {
+            sql.push("(p.created_at, p.product_id) < (")
+                .push_bind(key.created)
+                .push(", ")
+                .push_bind(key.id)
+                .push(")");
+        }
     }
 }

@@ -23,6 +23,7 @@ use tower::ServiceExt;
 use uuid::Uuid;
 
 pub mod catalog;
+pub mod commerce;
 
 /// The query service over a seeded read-model database.
 pub struct TestApp {
@@ -30,6 +31,8 @@ pub struct TestApp {
     pub state: AppState,
     /// A direct connection to the namespace's database, for set-up.
     pub pool: PgPool,
+    /// The settings the state was built from (the namespace's databases).
+    pub config: Config,
 }
 
 impl TestApp {
@@ -56,6 +59,7 @@ impl TestApp {
         Ok(Self {
             state: AppState::new(&config)?,
             pool,
+            config,
         })
     }
 
@@ -65,6 +69,7 @@ impl TestApp {
         Ok(Self {
             state: AppState::new(&config)?,
             pool,
+            config,
         })
     }
 
@@ -87,7 +92,11 @@ async fn database(label: &str) -> anyhow::Result<(PgPool, Config)> {
     let pool = PgPool::connect(&namespace.database_url)
         .await
         .context("connecting to the test database")?;
-    Ok((pool, Config::for_database(&namespace.database_url)))
+    let mut config = Config::for_database(&namespace.database_url);
+    // The namespace's own ClickHouse database, for the analytics tests.
+    config.clickhouse_url = namespace.clickhouse_url.clone();
+    config.clickhouse_database = namespace.clickhouse_database.clone();
+    Ok((pool, config))
 }
 
 /// State whose database cannot be reached: for tests where no SQL may run.

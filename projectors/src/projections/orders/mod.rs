@@ -14,6 +14,9 @@
 //! while holding one advisory lock ([`lock_checkout_models`]), so whichever projection commits
 //! second sees the first one's rows and the result does not depend on their interleaving; a
 //! rebuild that stops each projection at the live positions therefore matches the live rows.
+//!
+//! Every changed order is announced on the Postgres channel `agora_orders` (see
+//! [`write::notify`]), which feeds query-api's subscriptions.
 
 mod fold;
 #[cfg(test)]
@@ -130,6 +133,7 @@ impl ReadModel for Orders {
         write::line_states(&mut *conn, fold.line_states).await?;
         write::history(&mut *conn, fold.history).await?;
         refresh_payments(&mut *conn, &order_ids).await?;
-        refresh_customer_stats(&mut *conn, &customers).await
+        refresh_customer_stats(&mut *conn, &customers).await?;
+        write::notify(&mut *conn, &order_ids).await
     }
 }

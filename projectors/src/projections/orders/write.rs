@@ -240,3 +240,30 @@ pub(super) async fn history(
     .await?;
     Ok(())
 }
+
+/// The channel query-api listens on for order changes.
+pub(super) const ORDERS_CHANNEL: &str = "agora_orders";
+
+/// Announces every order of this batch on [`ORDERS_CHANNEL`] as JSON
+/// `{order_id, customer_id, status, version, schema}`, in one statement over the rows as written.
+///
+/// Postgres delivers notifications only when the transaction commits (and drops them on
+/// rollback), so a listener never hears of a row it cannot read yet, and a batch fenced off by
+/// its checkpoint announces nothing. `schema` lets listeners ignore a rebuild running in a
+/// scratch schema of the same database.
+pub(super) async fn notify(conn: &mut PgConnection, order_ids: &[Uuid]) -> Result<(), sqlx::Error> {
+    if order_ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "SELECT pg_notify($2, json_build_object(
+                    'order_id', order_id, 'customer_id', customer_id, 'status', status,
+                    'version', stream_version, 'schema', current_schema())::text)
+         FROM orders WHERE order_id = ANY($1)",
+    )
+    .bind(order_ids)
+    .bind(ORDERS_CHANNEL)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -16,13 +16,17 @@ pub mod rows;
 mod tests;
 
 use clickhouse::Client;
-use domain::{cart::Cart, order::Order, payment::Payment};
+use domain::{
+    cart::{Cart, CartEvent},
+    order::{Order, OrderEvent},
+    payment::{Payment, PaymentEvent},
+};
 use runtime::log::PartitionStart;
 use uuid::Uuid;
 
 use crate::{
     analytics,
-    decode::decode_items,
+    decode::{Decoded, decode_items},
     dlq::DeadLetters,
     error::ProjectorError,
     runner::{Batch, Outcome, Projection},
@@ -60,7 +64,7 @@ impl SalesFacts {
     /// Reloads what earlier placements, initiations and creations said from the facts
     /// themselves (they hold everything up to the stored position, and maybe a little more:
     /// the same rows a replay would write again).
-    async fn load_known(&mut self) -> Result<(), ProjectorError> {
+    pub async fn load_known(&mut self) -> Result<(), ProjectorError> {
         let orders: Vec<OrderHeader> = self
             .client
             .query("SELECT ?fields FROM order_facts FINAL WHERE status = 'placed'")
@@ -85,6 +89,25 @@ impl SalesFacts {
                 .collect(),
         };
         Ok(())
+    }
+
+    /// Inserts the facts of decoded order, payment and cart events (learning placements,
+    /// initiations and creations on the way); inserting the same events again writes
+    /// identical rows, which collapse.
+    pub async fn write(
+        &mut self,
+        orders: &[Decoded<OrderEvent>],
+        payments: &[Decoded<PaymentEvent>],
+        carts: &[Decoded<CartEvent>],
+    ) -> Result<(), ProjectorError> {
+        let mut facts = Facts::default();
+        facts.add_orders(orders, &mut self.known);
+        facts.add_payments(payments, &mut self.known);
+        facts.add_carts(carts, &mut self.known);
+        insert(&self.client, "order_facts", &facts.orders).await?;
+        insert(&self.client, "order_line_facts", &facts.lines).await?;
+        insert(&self.client, "payment_facts", &facts.payments).await?;
+        insert(&self.client, "cart_facts", &facts.carts).await
     }
 }
 
@@ -118,17 +141,10 @@ impl Projection for SalesFacts {
         batch: &Batch,
         dlq: &DeadLetters,
     ) -> Result<Outcome, ProjectorError> {
-        let mut facts = Facts::default();
         let orders = decode_items::<Order>(&batch.items, NAME, dlq).await?;
-        facts.add_orders(&orders, &mut self.known);
         let payments = decode_items::<Payment>(&batch.items, NAME, dlq).await?;
-        facts.add_payments(&payments, &mut self.known);
         let carts = decode_items::<Cart>(&batch.items, NAME, dlq).await?;
-        facts.add_carts(&carts, &mut self.known);
-        insert(&self.client, "order_facts", &facts.orders).await?;
-        insert(&self.client, "order_line_facts", &facts.lines).await?;
-        insert(&self.client, "payment_facts", &facts.payments).await?;
-        insert(&self.client, "cart_facts", &facts.carts).await?;
+        self.write(&orders, &payments, &carts).await?;
         analytics::store_positions(&self.client, NAME, self.log_epoch, &batch.advances).await?;
         Ok(Outcome::Committed)
     }

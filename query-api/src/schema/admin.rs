@@ -1,0 +1,601 @@
+//! The admin schema: everything under `admin`, for staff and admins only.
+//!
+//! The role is checked once, on `admin` itself: without a token it is `UNAUTHENTICATED`,
+//! with a customer's token `FORBIDDEN`, and nothing below it runs.
+//!
+//! Dead letters: the letters themselves live in the `agora.dlq` topic, which query-api does
+//! not read (it has no Kafka client, and scanning a topic per request is no read model).
+//! `deadLetterRedrives` shows what Postgres holds: the re-drives operators ran. Projection
+//! status likewise comes from Postgres (checkpoints and versions); lag in records needs the
+//! broker's high watermarks and is what `agora-projector list` reports.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use super::{
+    analytics::SalesAnalytics,
+    customers::Customer,
+    inventory::Inventory,
+    loaders,
+    orders::{Order, OrderConnection, parse_id},
+    store, viewer,
+};
+use crate::{
+    error::QueryError,
+    pagination::{self, Page, PageInfo},
+    store::{
+        admin::{CouponRow, RedemptionRow, ReservationRow},
+        customers::CustomerKey,
+        orders::{OrderFilter as StoreOrderFilter, OrderKey},
+    },
+};
+
+/// Most rows of the lists that are not connections (re-drives).
+const LIST_CAP: i32 = 100;
+
+/// The admin entry point.
+#[derive(Default)]
+pub struct AdminQuery;
+
+/// The admin entry point.
+#[Object]
+impl AdminQuery {
+    /// Staff and admin views: orders, customers, inventory, coupons, dead letters, projection
+    /// status and sales analytics.
+    async fn admin(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Admin>> {
+        viewer(ctx)?.require_staff()?;
+        Ok(Some(Admin))
+    }
+}
+
+/// Staff and admin views.
+pub struct Admin;
+
+/// Which orders `admin.orders` lists.
+#[derive(Debug, Clone, Default, InputObject)]
+pub struct OrderFilter {
+    /// Only these statuses (`placed`, `paid`, …); all when absent.
+    pub statuses: Option<Vec<String>>,
+    /// Placed at or after this instant.
+    pub placed_from: Option<DateTime<Utc>>,
+    /// Placed before this instant.
+    pub placed_before: Option<DateTime<Utc>>,
+    /// Placed by this customer.
+    pub customer_id: Option<ID>,
+}
+
+/// Statuses an order can have.
+const ORDER_STATUSES: [&str; 8] = [
+    "placed",
+    "confirmed",
+    "paid",
+    "shipped",
+    "delivered",
+    "rejected",
+    "cancelled",
+    "refunded",
+];
+
+impl OrderFilter {
+    fn into_store(self) -> Result<StoreOrderFilter, QueryError> {
+        let statuses = self.statuses.unwrap_or_default();
+        if let Some(unknown) = statuses
+            .iter()
+            .find(|status| !ORDER_STATUSES.contains(&status.as_str()))
+        {
+            return Err(QueryError::BadUserInput(format!(
+                "unknown order status {unknown:?}; expected one of {}",
+                ORDER_STATUSES.join(", ")
+            )));
+        }
+        if let (Some(from), Some(before)) = (self.placed_from, self.placed_before)
+            && from >= before
+        {
+            return Err(QueryError::BadUserInput(
+                "`placedFrom` must be before `placedBefore`".to_string(),
+            ));
+        }
+        Ok(StoreOrderFilter {
+            statuses,
+            placed_from: self.placed_from,
+            placed_before: self.placed_before,
+            customer_id: self
+                .customer_id
+                .map(|id| parse_id(&id, "customer"))
+                .transpose()?,
+        })
+    }
+}
+
+/// Staff and admin views.
+#[Object]
+impl Admin {
+    /// Orders, newest first, with filters; `totalCount` and `totals` cover every match.
+    #[graphql(complexity = "pagination::connection_complexity(first, child_complexity)")]
+    async fn orders(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<OrderFilter>,
+    ) -> async_graphql::Result<OrderConnection> {
+        let size = pagination::page_size(first)?;
+        let filter = filter.unwrap_or_default().into_store()?;
+        let after = after
+            .map(|cursor| pagination::decode_cursor::<OrderKey>(&cursor))
+            .transpose()?;
+        let rows = store(ctx)?
+            .order_page(&filter, after.as_ref(), size + 1)
+            .await?;
+        Ok(OrderConnection::new(
+            Page::from_overfetch(rows, size),
+            filter,
+        ))
+    }
+
+    /// Any order by id.
+    async fn order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Order>> {
+        let id = parse_id(&id, "order")?;
+        Ok(loaders(ctx)?.commerce.orders.load_one(id).await?.map(Order))
+    }
+
+    /// Accounts, newest first; `emailPrefix` narrows by the start of the e-mail address.
+    #[graphql(complexity = "pagination::connection_complexity(first, child_complexity)")]
+    async fn customers(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        email_prefix: Option<String>,
+    ) -> async_graphql::Result<CustomerConnection> {
+        let size = pagination::page_size(first)?;
+        let after = after
+            .map(|cursor| pagination::decode_cursor::<CustomerKey>(&cursor))
+            .transpose()?;
+        let prefix = email_prefix
+            .map(|prefix| prefix.trim().to_string())
+            .filter(|prefix| !prefix.is_empty());
+        let rows = store(ctx)?
+            .customer_page(prefix.as_deref(), after.as_ref(), size + 1)
+            .await?;
+        let page = Page::from_overfetch(rows, size);
+        let edges: Vec<CustomerEdge> = page
+            .rows
+            .into_iter()
+            .map(|row| CustomerEdge {
+                cursor: pagination::encode_cursor(&CustomerKey {
+                    created_at: row.created_at,
+                    id: row.customer_id,
+                }),
+                node: Customer(row),
+            })
+            .collect();
+        let cursors: Vec<String> = edges.iter().map(|edge| edge.cursor.clone()).collect();
+        Ok(CustomerConnection {
+            page_info: PageInfo::new(&cursors, page.has_next_page),
+            edges,
+        })
+    }
+
+    /// Any account by id.
+    async fn customer(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Customer>> {
+        let id = parse_id(&id, "customer")?;
+        Ok(loaders(ctx)?
+            .commerce
+            .customers
+            .load_one(id)
+            .await?
+            .map(Customer))
+    }
+
+    /// SKUs at or below their low-stock threshold, lowest availability first.
+    #[graphql(complexity = "pagination::connection_complexity(first, child_complexity)")]
+    async fn low_stock(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<StockConnection> {
+        let size = pagination::page_size(first)?;
+        let after = after
+            .map(|cursor| pagination::decode_cursor::<(i64, String)>(&cursor))
+            .transpose()?;
+        let rows = store(ctx)?
+            .low_stock(after.as_ref().map(|(a, s)| (*a, s.as_str())), size + 1)
+            .await?;
+        let page = Page::from_overfetch(rows, size);
+        let edges: Vec<StockEdge> = page
+            .rows
+            .into_iter()
+            .map(|row| StockEdge {
+                cursor: pagination::encode_cursor(&(row.available, row.sku.clone())),
+                node: StockItem(Inventory(row)),
+            })
+            .collect();
+        let cursors: Vec<String> = edges.iter().map(|edge| edge.cursor.clone()).collect();
+        Ok(StockConnection {
+            page_info: PageInfo::new(&cursors, page.has_next_page),
+            edges,
+        })
+    }
+
+    /// Stock of one SKU with its open reservations.
+    async fn stock(
+        &self,
+        ctx: &Context<'_>,
+        sku: String,
+    ) -> async_graphql::Result<Option<StockItem>> {
+        Ok(loaders(ctx)?
+            .inventory
+            .load_one(sku)
+            .await?
+            .map(|row| StockItem(Inventory(row))))
+    }
+
+    /// Coupons by code, with their redemptions.
+    #[graphql(complexity = "pagination::connection_complexity(first, child_complexity)")]
+    async fn coupons(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<CouponConnection> {
+        let size = pagination::page_size(first)?;
+        let after = after
+            .map(|cursor| pagination::decode_cursor::<String>(&cursor))
+            .transpose()?;
+        let rows = store(ctx)?.coupon_page(after.as_deref(), size + 1).await?;
+        let page = Page::from_overfetch(rows, size);
+        let edges: Vec<CouponEdge> = page
+            .rows
+            .into_iter()
+            .map(|row| CouponEdge {
+                cursor: pagination::encode_cursor(&row.code),
+                node: Coupon(row),
+            })
+            .collect();
+        let cursors: Vec<String> = edges.iter().map(|edge| edge.cursor.clone()).collect();
+        Ok(CouponConnection {
+            page_info: PageInfo::new(&cursors, page.has_next_page),
+            edges,
+        })
+    }
+
+    /// The latest dead-letter re-drives (at most 100), newest first. The letters still in
+    /// the DLQ topic are not shown: query-api reads Postgres only (`agora-projector dlq`
+    /// lists them).
+    async fn dead_letter_redrives(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: i32,
+    ) -> async_graphql::Result<Vec<Redrive>> {
+        let size = pagination::page_size(Some(first.min(LIST_CAP)))?;
+        let rows = store(ctx)?.redrives(size).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| Redrive {
+                log_epoch: ID(row.log_epoch.to_string()),
+                projection: row.projection,
+                partition: row.partition,
+                offset: row.offset,
+                event_id: ID(row.event_id.to_string()),
+                redriven_at: row.redriven_at,
+                outcome: row.outcome,
+            })
+            .collect())
+    }
+
+    /// Where each projection stands: its checkpoints per partition. Lag in records is not
+    /// shown (it needs the broker; `agora-projector list` reports it).
+    async fn projections(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ProjectionStatus>> {
+        let mut statuses: Vec<ProjectionStatus> = Vec::new();
+        for row in store(ctx)?.checkpoints().await? {
+            let checkpoint = Checkpoint {
+                partition: row.partition,
+                next_offset: row.next_offset,
+                owner_epoch: row.owner_epoch,
+                log_epoch: ID(row.log_epoch.to_string()),
+                updated_at: row.updated_at,
+            };
+            // Rows arrive ordered by projection, so a new name starts a new entry.
+            match statuses.last_mut() {
+                Some(last) if last.projection == row.projection => {
+                    last.checkpoints.push(checkpoint);
+                }
+                _ => statuses.push(ProjectionStatus {
+                    projection: row.projection,
+                    checkpoints: vec![checkpoint],
+                }),
+            }
+        }
+        Ok(statuses)
+    }
+
+    /// Which generation of each rebuild unit readers see (units never rebuilt are at
+    /// generation 1 and not listed).
+    async fn projection_versions(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<ProjectionVersion>> {
+        Ok(store(ctx)?
+            .projection_versions()
+            .await?
+            .into_iter()
+            .map(|row| ProjectionVersion {
+                unit: row.unit,
+                generation: row.generation,
+                code_version: row.code_version,
+                switched_at: row.switched_at,
+            })
+            .collect())
+    }
+
+    /// Sales analytics from ClickHouse.
+    async fn analytics(&self) -> SalesAnalytics {
+        SalesAnalytics
+    }
+}
+
+/// An account and its cursor.
+#[derive(SimpleObject)]
+pub struct CustomerEdge {
+    /// Pass as `after` to continue after this account.
+    pub cursor: String,
+    /// The account.
+    pub node: Customer,
+}
+
+/// A page of accounts.
+#[derive(SimpleObject)]
+pub struct CustomerConnection {
+    /// The accounts of this page.
+    pub edges: Vec<CustomerEdge>,
+    /// Where this page sits.
+    pub page_info: PageInfo,
+}
+
+/// Stock of one SKU, with the reservations holding it.
+pub struct StockItem(Inventory);
+
+/// Stock of one SKU, with the reservations holding it.
+#[Object]
+impl StockItem {
+    /// The stock figures.
+    async fn inventory(&self) -> &Inventory {
+        &self.0
+    }
+
+    /// Reserved lines of orders not yet paid, oldest first.
+    async fn reservations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Reservation>> {
+        let rows = loaders(ctx)?
+            .commerce
+            .reservations
+            .load_one(self.0.0.sku.clone())
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(Reservation::from).collect())
+    }
+}
+
+/// A low-stock SKU and its cursor.
+#[derive(SimpleObject)]
+pub struct StockEdge {
+    /// Pass as `after` to continue after this SKU.
+    pub cursor: String,
+    /// The SKU's stock.
+    pub node: StockItem,
+}
+
+/// A page of low-stock SKUs.
+#[derive(SimpleObject)]
+pub struct StockConnection {
+    /// The SKUs of this page.
+    pub edges: Vec<StockEdge>,
+    /// Where this page sits.
+    pub page_info: PageInfo,
+}
+
+/// Units an open order holds.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Reservation {
+    /// The order.
+    pub order_id: ID,
+    /// Its line.
+    pub line: i32,
+    /// Units held.
+    pub quantity: i32,
+    /// `placed` or `confirmed`.
+    pub order_status: String,
+    /// When the order was placed.
+    pub placed_at: DateTime<Utc>,
+}
+
+impl From<ReservationRow> for Reservation {
+    fn from(row: ReservationRow) -> Self {
+        Self {
+            order_id: ID(row.order_id.to_string()),
+            line: row.line,
+            quantity: row.quantity,
+            order_status: row.order_status,
+            placed_at: row.placed_at,
+        }
+    }
+}
+
+/// A coupon.
+pub struct Coupon(CouponRow);
+
+/// A coupon.
+#[Object]
+impl Coupon {
+    /// The code customers type.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    /// `percentage` or `fixed_amount`.
+    async fn kind(&self) -> &str {
+        &self.0.kind
+    }
+
+    /// Basis points for a percentage (1000 = 10 %), minor units for a fixed amount.
+    async fn value(&self) -> i64 {
+        self.0.value
+    }
+
+    /// Currency of a fixed amount or minimum order value.
+    async fn currency(&self) -> Option<&str> {
+        self.0.currency.as_deref()
+    }
+
+    /// Minimum order value, minor units.
+    async fn min_order_minor(&self) -> Option<i64> {
+        self.0.min_order_minor
+    }
+
+    /// Valid from.
+    async fn valid_from(&self) -> DateTime<Utc> {
+        self.0.valid_from
+    }
+
+    /// Valid until.
+    async fn valid_until(&self) -> DateTime<Utc> {
+        self.0.valid_until
+    }
+
+    /// Most redemptions overall.
+    async fn global_limit(&self) -> Option<i32> {
+        self.0.global_limit
+    }
+
+    /// Most redemptions per customer.
+    async fn per_customer_limit(&self) -> Option<i32> {
+        self.0.per_customer_limit
+    }
+
+    /// Active redemptions (redeemed, not released).
+    async fn redemption_count(&self) -> i32 {
+        self.0.redemptions
+    }
+
+    /// Whether it can still be redeemed.
+    async fn active(&self) -> bool {
+        self.0.active
+    }
+
+    /// Every redemption (active, released or refused), newest first.
+    #[graphql(complexity = "super::VARIANTS_WEIGHT * child_complexity")]
+    async fn redemptions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Redemption>> {
+        let rows = loaders(ctx)?
+            .commerce
+            .redemptions
+            .load_one(self.0.code.clone())
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(Redemption::from).collect())
+    }
+}
+
+/// A coupon and its cursor.
+#[derive(SimpleObject)]
+pub struct CouponEdge {
+    /// Pass as `after` to continue after this coupon.
+    pub cursor: String,
+    /// The coupon.
+    pub node: Coupon,
+}
+
+/// A page of coupons.
+#[derive(SimpleObject)]
+pub struct CouponConnection {
+    /// The coupons of this page.
+    pub edges: Vec<CouponEdge>,
+    /// Where this page sits.
+    pub page_info: PageInfo,
+}
+
+/// One order's use of a coupon.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Redemption {
+    /// The order.
+    pub order_id: ID,
+    /// Who redeemed it.
+    pub customer_id: ID,
+    /// `active`, `released` or `refused`.
+    pub status: String,
+    /// Discount granted, minor units.
+    pub discount_minor: Option<i64>,
+    /// Why it was refused.
+    pub reason: Option<String>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<RedemptionRow> for Redemption {
+    fn from(row: RedemptionRow) -> Self {
+        Self {
+            order_id: ID(row.order_id.to_string()),
+            customer_id: ID(row.customer_id.to_string()),
+            status: row.status,
+            discount_minor: row.discount_minor,
+            reason: row.reason,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// A dead letter an operator re-drove.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Redrive {
+    /// Log epoch the re-drive patched.
+    pub log_epoch: ID,
+    /// Projection the letter was for.
+    pub projection: String,
+    /// Events partition of the record.
+    pub partition: i32,
+    /// Offset of the record.
+    pub offset: i64,
+    /// Event within the record (the nil UUID for the whole record).
+    pub event_id: ID,
+    /// When it was re-driven.
+    pub redriven_at: DateTime<Utc>,
+    /// What the re-drive did.
+    pub outcome: String,
+}
+
+/// A projection and its checkpoints.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ProjectionStatus {
+    /// Projection name.
+    pub projection: String,
+    /// One per events partition.
+    pub checkpoints: Vec<Checkpoint>,
+}
+
+/// Where a projection stands in one partition.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Checkpoint {
+    /// Events partition.
+    pub partition: i32,
+    /// Next offset to read.
+    pub next_offset: i64,
+    /// Partition epoch at that offset.
+    pub owner_epoch: Option<i64>,
+    /// Log the checkpoint belongs to.
+    pub log_epoch: ID,
+    /// When it was written.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The generation of a rebuild unit readers see.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ProjectionVersion {
+    /// Rebuild unit.
+    pub unit: String,
+    /// Generation.
+    pub generation: i32,
+    /// Code version that built it.
+    pub code_version: i32,
+    /// When readers switched to it.
+    pub switched_at: DateTime<Utc>,
+}

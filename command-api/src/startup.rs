@@ -67,10 +67,13 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .merge(crate::http::routes::coupons::routes())
         .merge(crate::http::routes::payments::routes())
         .merge(crate::openapi::routes())
+        .merge(runtime::metrics::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(
             crate::error::envelope_framework_errors,
         ))
+        // Outside the envelope middleware, so the status recorded is the one sent.
+        .layer(axum::middleware::from_fn(runtime::metrics::track_http))
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -132,6 +132,8 @@ impl DeadLetters {
             .await
             .map_err(|(error, _)| error)?;
         let total = self.sent.fetch_add(1, Ordering::Relaxed) + 1;
+        metrics::counter!("agora_dlq_letters_total", "projection" => projection.to_string())
+            .increment(1);
         tracing::error!(
             projection,
             origin.partition = partition,

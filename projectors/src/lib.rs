@@ -13,6 +13,7 @@
 //! - [`config`]: settings from the environment.
 //! - [`startup`]: [`startup::Application`]: migrate, health server, one loop per projection.
 //! - [`error`]: the projector's error type.
+//! - [`lag_gauges`]: every projection's lag as Prometheus gauges.
 //! - [`migrate`]: database creation, migrations, and the reset on a new log epoch.
 //! - [`runner`]: the batch loop shared by every projection, and the [`runner::Projection`] trait.
 //! - [`read_model`]: Postgres projections: one transaction per batch with its checkpoint.
@@ -38,6 +39,7 @@ pub mod dead_letters;
 pub mod decode;
 pub mod dlq;
 pub mod error;
+pub mod lag_gauges;
 pub mod mail_sink;
 pub mod migrate;
 pub mod notifications;

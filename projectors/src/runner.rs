@@ -168,8 +168,16 @@ async fn run_from_checkpoint<P: Projection>(
                         .await?;
                 }
             }
+            let started = std::time::Instant::now();
             match projection.commit(&batch, &context.dlq).await? {
                 Outcome::Committed => {
+                    metrics::histogram!(
+                        "agora_projection_batch_duration_seconds",
+                        "projection" => name
+                    )
+                    .record(started.elapsed().as_secs_f64());
+                    metrics::counter!("agora_projection_records_total", "projection" => name)
+                        .increment(batch.items.len() as u64);
                     for advance in &batch.advances {
                         positions.insert(advance.partition, (advance.next_offset, advance.epoch));
                     }

@@ -36,6 +36,7 @@ pub struct Application {
     health: JoinHandle<std::io::Result<()>>,
     shutdown: Shutdown,
     notifications: Notifications,
+    config: Config,
 }
 
 impl Application {
@@ -70,6 +71,7 @@ impl Application {
             health,
             shutdown,
             notifications,
+            config,
         })
     }
 
@@ -87,9 +89,18 @@ impl Application {
             health,
             shutdown,
             notifications,
+            config,
             ..
         } = self;
         let mut tasks = JoinSet::new();
+        tasks.spawn({
+            let (stores, partitions, shutdown) =
+                (stores.clone(), context.partitions, shutdown.clone());
+            async move {
+                crate::lag_gauges::run(config, stores, partitions, shutdown).await;
+                Ok(())
+            }
+        });
         tasks.spawn(runner::run(
             PgProjection::new(stores.pool.clone(), Catalog, stores.log_epoch),
             context.clone(),

@@ -6,9 +6,10 @@
 //!
 //! # Layout
 //! - [`config`]: settings from the environment, with their defaults.
-//! - [`startup`]: the connection pool, the axum router (`/graphql`, `/healthz`, `/readyz`) and
-//!   [`startup::Application`], which binds and serves until shutdown.
+//! - [`startup`]: the connection pool, the axum router (`/graphql`, `/healthz`, `/readyz`,
+//!   `/metrics`) and [`startup::Application`], which binds and serves until shutdown.
 //! - [`error`]: [`error::QueryError`], the one error type resolvers return, and its `code`.
+//! - [`observe`]: the GraphQL metrics (operation durations, errors by code, stale answers).
 //! - [`consistency`]: read-your-writes: the `x-consistency-token` header and bounded waits.
 //! - [`subscriptions`]: the order-change feed (Postgres LISTEN) behind GraphQL subscriptions.
 //! - [`store`]: the data-access layer: every SQL statement lives here, and each one is counted.
@@ -24,6 +25,7 @@ pub mod config;
 pub mod consistency;
 pub mod error;
 pub mod loaders;
+pub mod observe;
 pub mod pagination;
 pub mod schema;
 pub mod startup;

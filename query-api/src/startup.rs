@@ -6,8 +6,13 @@
 //! - `GET /graphql/ws`: subscriptions over WebSocket (graphql-transport-ws, graphql-ws).
 //! - `GET /healthz`: the process is alive.
 //! - `GET /readyz`: Postgres answers and the read models exist (503 otherwise).
+//! - `GET /metrics`: Prometheus metrics (`docs/METRICS.md`); every route is counted and timed.
 
-use std::{net::SocketAddr, str::FromStr, time::Duration};
+use std::{
+    net::SocketAddr,
+    str::FromStr,
+    time::{Duration, Instant},
+};
 
 use anyhow::Context as _;
 use async_graphql::http::GraphiQLSource;
@@ -31,6 +36,7 @@ use crate::{
     config::Config,
     consistency,
     error::cause_chain,
+    observe,
     schema::{self, AgoraSchema},
     store::{Store, analytics::Analytics},
     subscriptions,
@@ -101,6 +107,8 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql/ws", get(subscriptions::ws::upgrade))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .merge(runtime::metrics::router())
+        .layer(axum::middleware::from_fn(runtime::metrics::track_http))
         .with_state(state)
 }
 
@@ -109,26 +117,27 @@ async fn graphql(
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> Response {
+    let started = Instant::now();
     let request = request.into_inner();
     let span = tracing::info_span!(
         "graphql",
         graphql.operation = request.operation_name.as_deref().unwrap_or("")
     );
     // A token that does not verify refuses the request rather than reading as anonymous.
-    let viewer = match viewer_from_headers(&headers, &state.verifier) {
-        Ok(viewer) => viewer,
-        Err(error) => {
-            let (status, headers, body) = header::refusal(&error);
-            return (status, headers, GraphQLResponse::from(body)).into_response();
+    let (status, answer_headers, response) = match viewer_from_headers(&headers, &state.verifier) {
+        Ok(viewer) => {
+            let request = schema::prepare(request, &state.store, viewer);
+            let response =
+                consistency::execute(&state.schema, request, &headers, state.consistency_wait)
+                    .instrument(span)
+                    .await;
+            (StatusCode::OK, HeaderMap::new(), response)
         }
+        Err(error) => header::refusal(&error),
     };
-    let request = schema::prepare(request, &state.store, viewer);
-    GraphQLResponse::from(
-        consistency::execute(&state.schema, request, &headers, state.consistency_wait)
-            .instrument(span)
-            .await,
-    )
-    .into_response()
+    // Refusals count too: they are answers with an error code, just not from the schema.
+    observe::answered(started.elapsed(), &response);
+    (status, answer_headers, GraphQLResponse::from(response)).into_response()
 }
 
 async fn graphiql() -> Html<String> {

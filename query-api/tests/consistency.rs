@@ -10,9 +10,11 @@ use axum::{
     body::Body,
     http::{Request, header},
 };
-use common::TestApp;
+use common::{
+    TestApp,
+    write_side::{WriteSide, read},
+};
 use query_api::startup::{AppState, router};
-use runtime::testing::{ChildProcess, TestNamespace, eventually};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use uuid::Uuid;
@@ -99,117 +101,89 @@ async fn tokens_are_answered_fresh_stale_or_refused_and_the_response_says_which(
     Ok(())
 }
 
-/// Signs an admin token with the dev secret the spawned services use.
-fn admin_token(ns: &TestNamespace) -> anyhow::Result<String> {
-    let output = std::process::Command::new(runtime::testing::binary_path("agora-command-api"))
-        .args(["mint-token", "--role", "admin", "--subject", "tests"])
-        .envs(ns.env())
-        .output()?;
-    anyhow::ensure!(output.status.success(), "mint-token failed");
-    Ok(String::from_utf8(output.stdout)?.trim().to_string())
-}
-
-/// The write side and the projector of `ns`, as processes, and the command API's base URL.
-async fn write_side(ns: &TestNamespace) -> anyhow::Result<(Vec<ChildProcess>, String)> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let children = vec![
-        ns.spawn(
-            "agora-processor",
-            &[],
-            &[("AGORA_HEALTH_ADDR", "127.0.0.1:0")],
-        )?,
-        ns.spawn(
-            "agora-projector",
-            &["run"],
-            &[("AGORA_HEALTH_ADDR", "127.0.0.1:0")],
-        )?,
-        ns.spawn(
-            "agora-command-api",
-            &["serve"],
-            &[
-                ("AGORA_COMMAND_ADDR", &addr),
-                ("AGORA_COMMAND_TIMEOUT_MS", "20000"),
-            ],
-        )?,
-    ];
-    Ok((children, format!("http://{addr}")))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_product_published_through_command_api_is_read_back_at_once_with_its_token()
 -> anyhow::Result<()> {
-    let ns = TestNamespace::create("qa-read-your-writes").await?;
-    let (_children, api) = write_side(&ns).await?;
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()?;
-    let token = admin_token(&ns)?;
-    let state = AppState::new(&query_api::config::Config::for_database(&ns.database_url))?;
-
-    // Start-up only: the command API answers and the projector has created its tables.
-    eventually(
-        Duration::from_secs(60),
-        "the write side and projector to start",
-        || {
-            let (http, health, store) =
-                (http.clone(), format!("{api}/healthz"), state.store.clone());
-            async move {
-                let api_up = http
-                    .get(&health)
-                    .send()
-                    .await
-                    .is_ok_and(|r| r.status().is_success());
-                Ok((api_up && store.ready().await.unwrap_or(false)).then_some(()))
-            }
-        },
-    )
-    .await?;
-
-    let post = |path: String, body: Value, key: &'static str| {
-        let request = http
-            .post(format!("{api}{path}"))
-            .bearer_auth(&token)
-            .header("idempotency-key", key)
-            .json(&body);
-        async move {
-            let response = request.send().await?;
-            anyhow::ensure!(
-                response.status().is_success(),
-                "{path}: {}",
-                response.status()
-            );
-            Ok::<Value, anyhow::Error>(response.json().await?)
-        }
-    };
-    let created = post(
-        "/products".to_string(),
-        json!({ "name": "Token Scarf", "slug": "token-scarf", "category": "accessories",
-                "brand": "Agora", "variants": [
-                    { "sku": "TOKEN-1", "name": "One", "price": { "amount_minor": 1500, "currency": "EUR" } }
-                ] }),
-        "rw-create",
-    )
-    .await?;
-    let id = created["product_id"]
+    let side = WriteSide::start("qa-read-your-writes").await?;
+    let staff = side.staff_token.clone();
+    let created = side
+        .command(
+            "/products",
+            &staff,
+            json!({ "name": "Token Scarf", "slug": "token-scarf", "category": "accessories",
+                    "brand": "Agora", "variants": [
+                        { "sku": "TOKEN-1", "name": "One", "price": { "amount_minor": 1500, "currency": "EUR" } }
+                    ] }),
+            None,
+        )
+        .await?;
+    let id = created.body["product_id"]
         .as_str()
         .context("no product id")?
         .to_string();
-    let published = post(format!("/products/{id}/publish"), json!({}), "rw-publish").await?;
-    let written = published["consistency_token"]
-        .as_str()
-        .context("no consistency token")?;
+    let published = side
+        .command(&format!("/products/{id}/publish"), &staff, json!({}), None)
+        .await?;
 
     // No sleep, no retry: the token makes the read wait for the projection.
     let query = format!(r#"{{ product(id: "{id}") {{ name status variants {{ sku }} }} }}"#);
-    let response = query_with_token(&state, &query, written).await?;
+    let response = query_with_token(&side.state, &query, &published.token).await?;
     assert_eq!(
         response["data"]["product"],
         json!({ "name": "Token Scarf", "status": "PUBLISHED", "variants": [{ "sku": "TOKEN-1" }] }),
         "{response}"
     );
     assert_eq!(response["extensions"]["consistency"]["stale"], false);
+    Ok(())
+}
+
+const ORDER: &str = "query($id: ID!) {
+  order(id: $id) {
+    id status total { amountMinor currency } placedAt
+    lines { line sku quantity unitPrice { amountMinor } lineTotal { amountMinor } }
+    history { status occurredAt }
+  }
+}";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_placed_through_command_api_is_read_back_at_once_with_the_checkout_token()
+-> anyhow::Result<()> {
+    let side = WriteSide::start("qa-ryw-order").await?;
+    let (product, published) = side.stocked_product("ryw-mug", "RYW-MUG", 5).await?;
+    side.for_sale(&product, &published).await?;
+    let customer = side.register("ryw@example.com").await?;
+
+    let checkout = side.buy(&customer, "RYW-MUG", 2).await?;
+    let order_id = checkout.body["order_id"]
+        .as_str()
+        .context("no order id")?
+        .to_string();
+
+    // Immediately, with the checkout's token: no sleep, no retry.
+    let answer = read(
+        &side.state,
+        ORDER,
+        json!({ "id": order_id }),
+        Some(&customer.token),
+        Some(&checkout.token),
+    )
+    .await?;
+    assert!(answer.get("errors").is_none(), "{answer}");
+    assert_eq!(
+        answer["extensions"]["consistency"]["stale"], false,
+        "{answer}"
+    );
+    let order = &answer["data"]["order"];
+    assert_eq!(order["id"], order_id.as_str());
+    // Nothing moves it past `placed` here (no saga), so the read model holds exactly that.
+    assert_eq!(order["status"], "placed", "{answer}");
+    // Ids, times and how long the wait took differ per run.
+    let mut order = order.clone();
+    order["id"] = json!("[order id]");
+    order["placedAt"] = json!("[timestamp]");
+    for change in order["history"].as_array_mut().into_iter().flatten() {
+        change["occurredAt"] = json!("[timestamp]");
+    }
+    insta::assert_json_snapshot!("placed_order", order);
     Ok(())
 }

@@ -1,14 +1,20 @@
 //! Subscriptions over graphql-ws (`graphql-transport-ws`): an owner follows an order through
-//! its states as the orders projection commits them, and staff see every order change.
+//! its states as the orders projection commits them, and staff see every order change; and,
+//! end to end, the owner follows an order checked out through command-api as the real
+//! projector projects what the saga and staff do to it.
 
 mod common;
 
 use std::time::Duration;
 
 use anyhow::Context as _;
-use common::{TestApp, commerce::token};
+use common::{
+    TestApp,
+    commerce::token,
+    write_side::{WriteSide, read},
+};
 use futures::{SinkExt, StreamExt};
-use query_api::startup::router;
+use query_api::startup::{AppState, router};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use tokio_tungstenite::{
@@ -24,11 +30,11 @@ const MALLORY: Uuid = Uuid::from_u128(0x5BAD);
 const STAFF: Uuid = Uuid::from_u128(0x55AFF);
 const ORDER: Uuid = Uuid::from_u128(0x50A1);
 
-/// Serves `app` on a real socket (WebSockets need one) and returns its address.
-async fn serve(app: &TestApp) -> anyhow::Result<String> {
+/// Serves `state` on a real socket (WebSockets need one) and returns its address.
+async fn serve(state: &AppState) -> anyhow::Result<String> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let router = router(app.state.clone());
+    let router = router(state.clone());
     tokio::spawn(async move { axum::serve(listener, router).await });
     Ok(format!("ws://{addr}/graphql/ws"))
 }
@@ -61,12 +67,13 @@ async fn subscribe(
     Ok(())
 }
 
-/// The next protocol message, within a deadline.
+/// The next protocol message, within a deadline (generous: end to end, the saga's reserve,
+/// authorize and capture round trips come before some messages).
 async fn receive(socket: &mut Socket) -> anyhow::Result<Value> {
     loop {
-        let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
+        let message = tokio::time::timeout(Duration::from_secs(30), socket.next())
             .await
-            .context("no message within 10 s")?
+            .context("no message within 30 s")?
             .context("socket closed")??;
         if let Message::Text(text) = message {
             return Ok(serde_json::from_str(text.as_str())?);
@@ -125,7 +132,7 @@ async fn an_owner_sees_their_order_confirmed_paid_and_shipped_and_staff_see_ever
 -> anyhow::Result<()> {
     let app = TestApp::migrated("subscriptions_order").await?;
     place(&app.pool).await?;
-    let url = serve(&app).await?;
+    let url = serve(&app.state).await?;
 
     let mut alice = connect(&url, &token(ALICE, "customer")?).await?;
     subscribe(&mut alice, "1", FOLLOW, json!({"id": ORDER})).await?;
@@ -169,7 +176,7 @@ async fn other_customers_cannot_follow_an_order_and_customers_cannot_watch_all_o
 -> anyhow::Result<()> {
     let app = TestApp::migrated("subscriptions_denied").await?;
     place(&app.pool).await?;
-    let url = serve(&app).await?;
+    let url = serve(&app.state).await?;
 
     let mut mallory = connect(&url, &token(MALLORY, "customer")?).await?;
     subscribe(&mut mallory, "1", FOLLOW, json!({"id": ORDER})).await?;
@@ -209,6 +216,79 @@ async fn other_customers_cannot_follow_an_order_and_customers_cannot_watch_all_o
     assert!(
         matches!(closed, Some(Ok(Message::Close(_))) | None | Some(Err(_))),
         "{closed:?}"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_owner_follows_a_checked_out_order_through_confirmed_paid_and_shipped_as_the_projector_commits_them()
+-> anyhow::Result<()> {
+    let mut side = WriteSide::start("qa-subscription-e2e").await?;
+    let (product, published) = side.stocked_product("sub-lamp", "SUB-LAMP", 3).await?;
+    side.for_sale(&product, &published).await?;
+    let customer = side.register("follower@example.com").await?;
+    let checkout = side.buy(&customer, "SUB-LAMP", 1).await?;
+    let order_id = checkout.body["order_id"]
+        .as_str()
+        .context("no order id")?
+        .to_string();
+    // The order is in the read model once this answers (read-your-writes), so the
+    // subscription finds it; without the saga it stays `placed` until we start it.
+    let placed = read(
+        &side.state,
+        "query($id: ID!) { order(id: $id) { status } }",
+        json!({ "id": order_id }),
+        Some(&customer.token),
+        Some(&checkout.token),
+    )
+    .await?;
+    assert_eq!(placed["data"]["order"]["status"], "placed", "{placed}");
+
+    let url = serve(&side.state).await?;
+    let mut owner = connect(&url, &customer.token).await?;
+    subscribe(&mut owner, "1", FOLLOW, json!({ "id": order_id })).await?;
+    let first = next_data(&mut owner).await?;
+    assert_eq!(first["orderUpdated"]["status"], "placed", "{first}");
+
+    // Each step waits for the push of the previous one, so no two changes can reach the
+    // subscriber in one notification (which would show only the later state).
+    side.start_saga()?;
+    let mut seen = vec![first];
+    seen.push(next_data(&mut owner).await?);
+    side.post(
+        &format!("/orders/{order_id}/payments"),
+        &customer.token,
+        json!({ "instrument_token": "4242424242424242" }),
+        None,
+    )
+    .await?;
+    seen.push(next_data(&mut owner).await?);
+    let staff = side.staff_token.clone();
+    side.command(
+        &format!("/orders/{order_id}/ship"),
+        &staff,
+        json!({ "carrier": "DHL", "tracking_number": "SUB-0001" }),
+        None,
+    )
+    .await?;
+    seen.push(next_data(&mut owner).await?);
+
+    let statuses: Vec<&str> = seen
+        .iter()
+        .map(|data| data["orderUpdated"]["status"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["placed", "confirmed", "paid", "shipped"],
+        "{seen:?}"
+    );
+    let versions: Vec<i64> = seen
+        .iter()
+        .map(|data| data["orderUpdated"]["version"].as_i64().unwrap_or_default())
+        .collect();
+    assert!(
+        versions.windows(2).all(|pair| pair[0] < pair[1]),
+        "{versions:?}"
     );
     Ok(())
 }

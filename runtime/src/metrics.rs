@@ -51,8 +51,8 @@ pub fn install() -> Option<PrometheusHandle> {
         .clone()
 }
 
-/// `GET /metrics` in the Prometheus text format.
-pub fn router() -> Router {
+/// `GET /metrics` in the Prometheus text format, mergeable into a router of any state.
+pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     let handle = install();
     Router::new().route(
         "/metrics",
@@ -101,7 +101,7 @@ mod tests {
         install();
         let app = Router::new()
             .route("/orders/{id}", get(|| async { "ok" }))
-            .route_layer(middleware::from_fn(track_http))
+            .layer(middleware::from_fn(track_http))
             .merge(router());
         let response = app
             .clone()

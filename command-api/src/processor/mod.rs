@@ -133,6 +133,7 @@ pub async fn run(
     let mut running: JoinSet<(i32, Result<(), PartitionError>)> = JoinSet::new();
 
     loop {
+        metrics::gauge!("agora_processor_partitions_owned").set(workers.len() as f64);
         tokio::select! {
             () = shutdown.wait() => break,
             Some(event) = rebalances.recv() => match event {

@@ -248,6 +248,7 @@ impl Saga {
             for (cause, event) in read_events(item) {
                 self.view.apply(&event);
                 if live {
+                    count_outcome(&event);
                     reactions.extend(reactions::react(&cause, &event, &self.view, &self.rules));
                 }
             }
@@ -380,6 +381,30 @@ impl Emitter {
         });
         try_join_all(sends.map(|send| async move { send.await.map_err(|(error, _)| error) }))
             .await?;
+        for command in commands {
+            let name = command
+                .command
+                .get("type")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("unknown")
+                .to_string();
+            metrics::counter!("agora_saga_commands_total", "command" => name).increment(1);
+        }
         Ok(())
     }
+}
+
+/// Counts checkouts that ended, by how (`agora_saga_outcomes_total`), from live events only.
+fn count_outcome(event: &SagaEvent) {
+    use domain::{order::OrderEvent, payment::PaymentEvent};
+    let outcome = match event {
+        SagaEvent::Order(_, OrderEvent::OrderPaid { .. }) => "paid",
+        SagaEvent::Order(_, OrderEvent::OrderRejected { .. }) => "rejected",
+        SagaEvent::Order(_, OrderEvent::OrderCancelled { .. }) => "cancelled",
+        SagaEvent::Payment(_, PaymentEvent::PaymentFailed { .. })
+        | SagaEvent::Payment(_, PaymentEvent::PaymentDeclined { .. }) => "payment_failed",
+        SagaEvent::Payment(_, PaymentEvent::PaymentRefunded { .. }) => "refunded",
+        _ => return,
+    };
+    metrics::counter!("agora_saga_outcomes_total", "outcome" => outcome).increment(1);
 }

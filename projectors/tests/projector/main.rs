@@ -18,6 +18,7 @@ mod crash;
 mod dead_letter_cli;
 mod dead_letters;
 mod log_epoch;
+mod metrics;
 mod model;
 mod notifications;
 mod observe;

@@ -24,6 +24,15 @@ pub fn spawn_projector(ns: &TestNamespace) -> ChildProcess {
     .expect("agora-projector starts (build it with `cargo build -p projectors --bins`)")
 }
 
+/// A port nothing listens on right now, for a service's address.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("a free port")
+        .local_addr()
+        .expect("its address")
+        .port()
+}
+
 /// The namespace's read-model database.
 pub async fn pg(ns: &TestNamespace) -> PgPool {
     PgPool::connect(&ns.database_url).await.expect("postgres")

@@ -22,16 +22,8 @@ use serde_json::{Value, json};
 
 use crate::{
     crash::Shop,
-    support::{Log, ch, pg, send_with, spawn_projector, wait_caught_up},
+    support::{Log, ch, free_port, pg, send_with, spawn_projector, wait_caught_up},
 };
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// Runs `agora-projector <args>` in the namespace and waits for it.
 fn projector_cli(ns: &TestNamespace, args: &[&str]) -> Output {

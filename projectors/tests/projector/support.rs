@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 pub use crate::{
     model::Model,
-    observe::{ch, dead_letters, pg, positions, spawn_projector, wait_caught_up},
+    observe::{ch, dead_letters, free_port, pg, positions, spawn_projector, wait_caught_up},
 };
 
 /// A record ready to produce.

@@ -54,6 +54,8 @@ pub enum Projection {
     Carts,
     /// `coupons`.
     Coupons,
+    /// `notifications` (the reactor's outbox, which doubles as the caller's mail list).
+    Notifications,
 }
 
 impl Projection {
@@ -67,6 +69,7 @@ impl Projection {
             Self::Customers => "customers",
             Self::Carts => "carts",
             Self::Coupons => "coupons",
+            Self::Notifications => "notifications",
         }
     }
 }

@@ -17,10 +17,11 @@ use super::{
     customers::Customer,
     inventory::Inventory,
     loaders,
-    orders::{Order, OrderConnection, parse_id},
+    orders::{ORDER_READS, Order, OrderConnection, parse_id},
     store, viewer,
 };
 use crate::{
+    consistency::{self, Projection},
     error::QueryError,
     pagination::{self, Page, PageInfo},
     store::{
@@ -29,6 +30,16 @@ use crate::{
         orders::{OrderFilter as StoreOrderFilter, OrderKey},
     },
 };
+
+/// What the account views read: the accounts and, through `Customer.orders`, their orders.
+const CUSTOMER_READS: &[Projection] = &[
+    Projection::Customers,
+    Projection::Orders,
+    Projection::Payments,
+];
+
+/// What the stock views read: stock figures and the order lines reserving it.
+const STOCK_READS: &[Projection] = &[Projection::Inventory, Projection::Orders];
 
 /// Most rows of the lists that are not connections (re-drives).
 const LIST_CAP: i32 = 100;
@@ -119,6 +130,7 @@ impl Admin {
         after: Option<String>,
         filter: Option<OrderFilter>,
     ) -> async_graphql::Result<OrderConnection> {
+        consistency::wait_for(ctx, ORDER_READS).await?;
         let size = pagination::page_size(first)?;
         let filter = filter.unwrap_or_default().into_store()?;
         let after = after
@@ -136,6 +148,7 @@ impl Admin {
     /// Any order by id.
     async fn order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Order>> {
         let id = parse_id(&id, "order")?;
+        consistency::wait_for(ctx, ORDER_READS).await?;
         Ok(loaders(ctx)?.commerce.orders.load_one(id).await?.map(Order))
     }
 
@@ -148,6 +161,7 @@ impl Admin {
         after: Option<String>,
         email_prefix: Option<String>,
     ) -> async_graphql::Result<CustomerConnection> {
+        consistency::wait_for(ctx, CUSTOMER_READS).await?;
         let size = pagination::page_size(first)?;
         let after = after
             .map(|cursor| pagination::decode_cursor::<CustomerKey>(&cursor))
@@ -180,6 +194,7 @@ impl Admin {
     /// Any account by id.
     async fn customer(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Customer>> {
         let id = parse_id(&id, "customer")?;
+        consistency::wait_for(ctx, CUSTOMER_READS).await?;
         Ok(loaders(ctx)?
             .commerce
             .customers
@@ -196,6 +211,7 @@ impl Admin {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<StockConnection> {
+        consistency::wait_for(ctx, STOCK_READS).await?;
         let size = pagination::page_size(first)?;
         let after = after
             .map(|cursor| pagination::decode_cursor::<(i64, String)>(&cursor))
@@ -225,6 +241,7 @@ impl Admin {
         ctx: &Context<'_>,
         sku: String,
     ) -> async_graphql::Result<Option<StockItem>> {
+        consistency::wait_for(ctx, STOCK_READS).await?;
         Ok(loaders(ctx)?
             .inventory
             .load_one(sku)
@@ -240,6 +257,7 @@ impl Admin {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<CouponConnection> {
+        consistency::wait_for(ctx, &[Projection::Coupons]).await?;
         let size = pagination::page_size(first)?;
         let after = after
             .map(|cursor| pagination::decode_cursor::<String>(&cursor))

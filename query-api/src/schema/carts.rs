@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::{loaders, money::Money, orders::parse_id, products::Product, viewer};
 use crate::{
+    consistency::{self, Projection},
     error::QueryError,
     store::carts::{CartLineRow, CartRow},
 };
@@ -24,6 +25,7 @@ impl CartsQuery {
     async fn cart(&self, ctx: &Context<'_>, token: ID) -> async_graphql::Result<Option<Cart>> {
         let viewer = viewer(ctx)?;
         let id = parse_id(&token, "cart")?;
+        consistency::wait_for(ctx, &[Projection::Carts]).await?;
         match loaders(ctx)?.commerce.carts.load_one(id).await? {
             Some(row)
                 if row

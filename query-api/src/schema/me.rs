@@ -5,10 +5,18 @@ use async_graphql::{Context, Object};
 
 use super::{customers::Customer, loaders, notifications::NotificationConnection, store, viewer};
 use crate::{
+    consistency::{self, Projection},
     error::QueryError,
     pagination::{self, Page},
     store::customers::NotificationKey,
 };
+
+/// What `me` reads: the profile, and through `orders` the caller's orders with their payments.
+const ME_READS: &[Projection] = &[
+    Projection::Customers,
+    Projection::Orders,
+    Projection::Payments,
+];
 
 /// Queries about the caller.
 #[derive(Default)]
@@ -21,6 +29,7 @@ impl MeQuery {
     /// model yet.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Customer>> {
         let id = viewer(ctx)?.require_account()?;
+        consistency::wait_for(ctx, ME_READS).await?;
         match loaders(ctx)?.commerce.customers.load_one(id).await? {
             Some(row) => Ok(Some(Customer(row))),
             None => Err(QueryError::NotFound { what: "customer" }.into()),
@@ -37,6 +46,7 @@ impl MeQuery {
         after: Option<String>,
     ) -> async_graphql::Result<Option<NotificationConnection>> {
         let id = viewer(ctx)?.require_account()?;
+        consistency::wait_for(ctx, &[Projection::Notifications]).await?;
         let size = pagination::page_size(first)?;
         let after = after
             .map(|cursor| pagination::decode_cursor::<NotificationKey>(&cursor))

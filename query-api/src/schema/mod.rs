@@ -73,6 +73,7 @@ pub fn build(limits: Limits) -> AgoraSchema {
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
     .extension(error_codes::ErrorCodes::new(limits))
+    .extension(crate::observe::OperationMetrics)
     .finish()
 }
 

@@ -14,10 +14,14 @@ use super::{
     store, viewer,
 };
 use crate::{
+    consistency::{self, Projection},
     error::QueryError,
     pagination::{self, Page, PageInfo},
     store::orders::{OrderFilter, OrderLineRow, OrderRow, PaymentRow, StatusChangeRow},
 };
+
+/// What an order read needs: the order (lines, history) and its payment.
+pub const ORDER_READS: &[Projection] = &[Projection::Orders, Projection::Payments];
 
 /// Order queries.
 #[derive(Default)]
@@ -33,6 +37,7 @@ impl OrdersQuery {
         let viewer = viewer(ctx)?;
         viewer.require_account()?;
         let id = parse_id(&id, "order")?;
+        consistency::wait_for(ctx, ORDER_READS).await?;
         match loaders(ctx)?.commerce.orders.load_one(id).await? {
             Some(row) if viewer.may_read_owned_by(row.customer_id) => Ok(Some(Order(row))),
             _ => Err(QueryError::NotFound { what: "order" }.into()),

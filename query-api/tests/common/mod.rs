@@ -24,6 +24,7 @@ use uuid::Uuid;
 
 pub mod catalog;
 pub mod commerce;
+pub mod write_side;
 
 /// The query service over a seeded read-model database.
 pub struct TestApp {

@@ -116,6 +116,10 @@ impl OwnedPartition {
     }
 
     async fn process(&mut self, messages: Vec<OwnedMessage>) -> Result<(), PartitionError> {
+        let started = std::time::Instant::now();
+        let batch_size = messages.len();
+        // Outcomes are counted only once the records are confirmed ours (read back).
+        let mut outcomes: Vec<(String, &'static str, String)> = Vec::new();
         let mut overlay = Overlay::default();
         let mut records = Vec::new();
         let mut answers = Vec::new();
@@ -137,18 +141,29 @@ impl OwnedPartition {
             if traceparent.is_none() {
                 traceparent = runtime_header(&message, schemas::log_record::HEADER_TRACEPARENT);
             }
+            let command = command_type(&envelope);
             if self.state.outcome(&envelope.command_id).is_some()
                 || !in_batch.insert(envelope.command_id)
             {
+                outcomes.push((command, "duplicate", String::new()));
                 answers.push(Answer::FromLog(Box::new(envelope)));
                 continue;
             }
             match self.decide(&mut overlay, &envelope) {
                 Ok(record) => {
+                    outcomes.push(match &record {
+                        LogRecord::Rejection(rejection) => {
+                            (command, "rejected", rejection.error.code.clone())
+                        }
+                        _ => (command, "accepted", String::new()),
+                    });
                     records.push(record);
                     answers.push(Answer::FromLog(Box::new(envelope)));
                 }
-                Err(answer) => answers.push(answer),
+                Err(answer) => {
+                    outcomes.push((command, "malformed", String::new()));
+                    answers.push(answer);
+                }
             }
         }
         let Some(last_offset) = last_offset else {
@@ -168,6 +183,18 @@ impl OwnedPartition {
         let replies: Vec<Reply> = answers.into_iter().map(|a| self.answer(a)).collect();
         self.writer.reply(self.partition, &replies).await?;
         self.commit_commands(last_offset + 1)?;
+        for (command, outcome, code) in outcomes {
+            metrics::counter!(
+                "agora_commands_total",
+                "command" => command,
+                "outcome" => outcome,
+                "code" => code
+            )
+            .increment(1);
+        }
+        metrics::histogram!("agora_processor_batch_size").record(batch_size as f64);
+        metrics::histogram!("agora_processor_batch_duration_seconds")
+            .record(started.elapsed().as_secs_f64());
         Ok(())
     }
 
@@ -352,4 +379,14 @@ fn apply_item(
         }
     }
     Ok(())
+}
+
+/// The command's type name (`ReserveStock`, …) for metrics; `unknown` when the body has none.
+fn command_type(envelope: &CommandEnvelope) -> String {
+    envelope
+        .command
+        .get("type")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("unknown")
+        .to_string()
 }

@@ -50,6 +50,8 @@ impl OwnedPartition {
             apply_item(&mut state, &mut due, epoch, &item)?;
         }
         let committed = committed_offset(&consumer, &topics.commands, partition).await?;
+        metrics::histogram!("agora_processor_hydration_seconds")
+            .record(started.elapsed().as_secs_f64());
         tracing::info!(
             partition,
             epoch,

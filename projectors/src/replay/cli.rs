@@ -71,8 +71,7 @@ pub async fn run(command: &str, args: &[String]) -> Result<ExitCode, ReplayError
                     code_version: unit.code_version,
                     finish: &report.finish,
                 };
-                print!("{}", summary.render());
-                return Ok(exit_code(&report.finish, mode));
+                return Ok(summary.print(mode));
             }
             let unit = match unit_of(name) {
                 Ok(unit) => unit,
@@ -105,25 +104,12 @@ pub async fn run(command: &str, args: &[String]) -> Result<ExitCode, ReplayError
                 code_version: unit.code_version,
                 finish: &report.finish,
             };
-            print!("{}", summary.render());
-            Ok(exit_code(&report.finish, mode))
+            Ok(summary.print(mode))
         }
         _ => {
             eprintln!("{USAGE}");
             Ok(ExitCode::from(2))
         }
-    }
-}
-
-fn exit_code(finish: &Finish, mode: Mode) -> ExitCode {
-    let ok = match mode {
-        Mode::Verify => finish.matches(),
-        Mode::Switch { .. } => finish.switched_to.is_some(),
-    };
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
     }
 }
 
@@ -142,6 +128,21 @@ pub struct Summary<'a> {
 }
 
 impl Summary<'_> {
+    /// Prints the report and returns the exit code: success when `verify` found the versions
+    /// equal or a rebuild switched.
+    pub fn print(&self, mode: Mode) -> ExitCode {
+        print!("{}", self.render());
+        let ok = match mode {
+            Mode::Verify => self.finish.matches(),
+            Mode::Switch { .. } => self.finish.switched_to.is_some(),
+        };
+        if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        }
+    }
+
     /// The report as printed.
     pub fn render(&self) -> String {
         let finish = self.finish;

@@ -49,31 +49,14 @@ pub async fn list(session: &Session) -> Result<Vec<Entry>, ReplayError> {
     .bind(session.log_epoch)
     .fetch_all(&session.live)
     .await?;
-    let mut conn = session.live.acquire().await?;
-    for (projection, checkpoint) in super::build::collect_positions(rows) {
-        let unit = unit_of(&projection).ok();
-        let version = match unit {
-            Some(unit) => Some(versions::live(&mut conn, unit.name).await?),
-            None => None,
-        };
-        let Lag { records, seconds } =
-            lag::measure(config, topic, &checkpoint, &ends, now_ms).await?;
-        entries.push(Entry {
-            store: "postgres",
-            unit: unit.map(|u| u.name),
-            generation: version.map(|v| v.generation),
-            code_version: version.map(|v| v.code_version),
-            projection,
-            checkpoint,
-            lag_records: records,
-            lag_seconds: seconds,
-        });
-    }
-    drop(conn);
-
+    let mut found: Vec<(&'static str, String, BTreeMap<i32, i64>)> =
+        super::build::collect_positions(rows)
+            .into_iter()
+            .map(|(projection, checkpoint)| ("postgres", projection, checkpoint))
+            .collect();
     let clickhouse = analytics::client(&config.clickhouse_url, &config.clickhouse_database);
     for projection in analytics::projection_names(&clickhouse, session.log_epoch).await? {
-        let checkpoint: BTreeMap<i32, i64> = analytics::load_positions(
+        let checkpoint = analytics::load_positions(
             &clickhouse,
             &projection,
             session.log_epoch,
@@ -83,18 +66,24 @@ pub async fn list(session: &Session) -> Result<Vec<Entry>, ReplayError> {
         .into_iter()
         .map(|start| (start.partition, start.next_offset))
         .collect();
-        let Lag { records, seconds } =
-            lag::measure(config, topic, &checkpoint, &ends, now_ms).await?;
-        let unit = super::facts::facts_unit(&projection);
+        found.push(("clickhouse", projection, checkpoint));
+    }
+
+    let mut conn = session.live.acquire().await?;
+    for (store, projection, checkpoint) in found {
+        let unit = match store {
+            "postgres" => unit_of(&projection).ok().map(|u| u.name),
+            _ => super::facts::facts_unit(&projection).map(|u| u.name),
+        };
         let version = match unit {
-            Some(unit) => {
-                Some(versions::live(&mut *session.live.acquire().await?, unit.name).await?)
-            }
+            Some(unit) => Some(versions::live(&mut conn, unit).await?),
             None => None,
         };
+        let Lag { records, seconds } =
+            lag::measure(config, topic, &checkpoint, &ends, now_ms).await?;
         entries.push(Entry {
-            store: "clickhouse",
-            unit: unit.map(|u| u.name),
+            store,
+            unit,
             generation: version.map(|v| v.generation),
             code_version: version.map(|v| v.code_version),
             projection,

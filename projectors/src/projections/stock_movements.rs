@@ -114,8 +114,8 @@ impl StockMovements {
         events: &[Decoded<InventoryEvent>],
     ) -> Result<(), ProjectorError> {
         let (registrations, movements) = rows(events, &mut self.products);
-        insert(&self.client, "sku_products", &registrations).await?;
-        insert(&self.client, "stock_movements", &movements).await
+        analytics::insert_rows(&self.client, "sku_products", &registrations).await?;
+        analytics::insert_rows(&self.client, "stock_movements", &movements).await
     }
 }
 
@@ -234,21 +234,6 @@ fn rows(
         });
     }
     (registrations, movements)
-}
-
-async fn insert<T>(client: &Client, table: &str, rows: &[T]) -> Result<(), ProjectorError>
-where
-    T: clickhouse::RowOwned + clickhouse::RowWrite,
-{
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let mut insert = client.insert::<T>(table).await?;
-    for row in rows {
-        insert.write(row).await?;
-    }
-    insert.end().await?;
-    Ok(())
 }
 
 impl Projection for StockMovements {

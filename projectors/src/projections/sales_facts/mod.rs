@@ -104,26 +104,11 @@ impl SalesFacts {
         facts.add_orders(orders, &mut self.known);
         facts.add_payments(payments, &mut self.known);
         facts.add_carts(carts, &mut self.known);
-        insert(&self.client, "order_facts", &facts.orders).await?;
-        insert(&self.client, "order_line_facts", &facts.lines).await?;
-        insert(&self.client, "payment_facts", &facts.payments).await?;
-        insert(&self.client, "cart_facts", &facts.carts).await
+        analytics::insert_rows(&self.client, "order_facts", &facts.orders).await?;
+        analytics::insert_rows(&self.client, "order_line_facts", &facts.lines).await?;
+        analytics::insert_rows(&self.client, "payment_facts", &facts.payments).await?;
+        analytics::insert_rows(&self.client, "cart_facts", &facts.carts).await
     }
-}
-
-async fn insert<T>(client: &Client, table: &str, rows: &[T]) -> Result<(), ProjectorError>
-where
-    T: clickhouse::RowOwned + clickhouse::RowWrite,
-{
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let mut insert = client.insert::<T>(table).await?;
-    for row in rows {
-        insert.write(row).await?;
-    }
-    insert.end().await?;
-    Ok(())
 }
 
 impl Projection for SalesFacts {

@@ -44,8 +44,10 @@ async fn refresh(
 ) -> Result<(), ProjectorError> {
     let ends = lag::log_end(config, topic, partitions).await?;
     let now_ms = chrono::Utc::now().timestamp_millis();
-    for (projection, positions) in stored_positions(stores, partitions).await? {
-        let measured = lag::measure(config, topic, &positions, &ends, now_ms).await?;
+    let checkpoints = stored_positions(stores, partitions).await?;
+    for (projection, measured) in
+        lag::measure_all(config, topic, &checkpoints, &ends, now_ms).await?
+    {
         metrics::gauge!("agora_projection_lag_records", "projection" => projection.clone())
             .set(measured.records as f64);
         metrics::gauge!("agora_projection_lag_seconds", "projection" => projection)

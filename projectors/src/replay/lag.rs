@@ -9,7 +9,10 @@
 //! record count can read low; the age is read from the record itself and does not have that
 //! problem.
 
-use std::{collections::BTreeMap, time::Duration};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    time::Duration,
+};
 
 use rdkafka::{
     Message, Offset, TopicPartitionList,
@@ -50,29 +53,46 @@ pub async fn log_end(
         .collect())
 }
 
-/// The lag of a projection standing at `positions` (partition → next offset), against the log
-/// `ends`, with `now_ms` the current time in milliseconds since the epoch.
-pub async fn measure(
+/// Checkpoints by projection, then partition: the next offset to read.
+pub type Checkpoints = BTreeMap<String, BTreeMap<i32, i64>>;
+
+/// The lag of every projection in `checkpoints` against the log `ends`, with `now_ms` the
+/// current time in milliseconds since the epoch.
+///
+/// Projections mostly stand at the same offsets, so each distinct record at a checkpoint is
+/// fetched once for all of them, through one consumer.
+pub async fn measure_all(
     config: &Config,
     topic: &str,
-    positions: &BTreeMap<i32, i64>,
+    checkpoints: &Checkpoints,
     ends: &BTreeMap<i32, i64>,
     now_ms: i64,
-) -> Result<Lag, ProjectorError> {
-    let records = records_behind(positions, ends);
+) -> Result<BTreeMap<String, Lag>, ProjectorError> {
+    let wanted: BTreeSet<(i32, i64)> = checkpoints
+        .values()
+        .flat_map(|positions| positions.iter().map(|(p, o)| (*p, *o)))
+        .collect();
     let kafka = config.kafka.clone();
     let topic = topic.to_string();
-    let positions = positions.clone();
-    let oldest =
-        tokio::task::spawn_blocking(move || oldest_unread(&kafka, &topic, &positions)).await??;
-    let seconds = oldest.map_or(0.0, |ts| ((now_ms - ts).max(0)) as f64 / 1000.0);
-    // A record at the checkpoint proves at least one is behind, whatever the watermark says.
-    let records = if oldest.is_some() {
-        records.max(1)
-    } else {
-        records
-    };
-    Ok(Lag { records, seconds })
+    let stamps = tokio::task::spawn_blocking(move || timestamps(&kafka, &topic, wanted)).await??;
+    Ok(checkpoints
+        .iter()
+        .map(|(projection, positions)| {
+            let oldest = positions
+                .iter()
+                .filter_map(|(p, o)| stamps.get(&(*p, *o)).copied())
+                .min();
+            let seconds = oldest.map_or(0.0, |ts| ((now_ms - ts).max(0)) as f64 / 1000.0);
+            let records = records_behind(positions, ends);
+            // A record at the checkpoint proves one is behind, whatever the watermark says.
+            let records = if oldest.is_some() {
+                records.max(1)
+            } else {
+                records
+            };
+            (projection.clone(), Lag { records, seconds })
+        })
+        .collect())
 }
 
 /// Records between `positions` and `ends`.
@@ -82,37 +102,50 @@ pub fn records_behind(positions: &BTreeMap<i32, i64>, ends: &BTreeMap<i32, i64>)
         .sum()
 }
 
-/// The smallest broker timestamp among the records at `positions`, if any exists yet.
-fn oldest_unread(
+/// The broker timestamps of the records at `wanted` (partition, offset) that exist yet.
+///
+/// One consumer reads them in rounds: each round assigns every partition at its smallest
+/// offset still wanted and takes one record per partition.
+fn timestamps(
     kafka: &runtime::config::KafkaConfig,
     topic: &str,
-    positions: &BTreeMap<i32, i64>,
-) -> Result<Option<i64>, ProjectorError> {
+    mut wanted: BTreeSet<(i32, i64)>,
+) -> Result<BTreeMap<(i32, i64), i64>, ProjectorError> {
     let consumer: BaseConsumer = runtime::kafka::assigned_consumer_config(kafka).create()?;
-    let mut assignment = TopicPartitionList::new();
-    for (partition, offset) in positions {
-        assignment.add_partition_offset(topic, *partition, Offset::Offset(*offset))?;
-    }
-    consumer.assign(&assignment)?;
-    let mut oldest: Option<i64> = None;
-    let mut seen = std::collections::BTreeSet::new();
-    let deadline = std::time::Instant::now() + FETCH_TIMEOUT;
-    while seen.len() < positions.len() && std::time::Instant::now() < deadline {
-        let Some(message) = consumer.poll(Duration::from_millis(100)) else {
-            continue;
-        };
-        let message = message?;
-        if seen.insert(message.partition())
-            && let Some(ts) = message.timestamp().to_millis()
-        {
-            oldest = Some(oldest.map_or(ts, |o: i64| o.min(ts)));
+    let mut found = BTreeMap::new();
+    while !wanted.is_empty() {
+        let mut round: BTreeMap<i32, i64> = BTreeMap::new();
+        for (partition, offset) in &wanted {
+            round.entry(*partition).or_insert(*offset);
         }
-        // One record per partition is all we need: stop fetching it.
-        let mut done = TopicPartitionList::new();
-        done.add_partition(topic, message.partition());
-        consumer.pause(&done)?;
+        let mut assignment = TopicPartitionList::new();
+        for (partition, offset) in &round {
+            assignment.add_partition_offset(topic, *partition, Offset::Offset(*offset))?;
+        }
+        consumer.assign(&assignment)?;
+        let mut seen = BTreeSet::new();
+        let deadline = std::time::Instant::now() + FETCH_TIMEOUT;
+        while seen.len() < round.len() && std::time::Instant::now() < deadline {
+            let Some(message) = consumer.poll(Duration::from_millis(100)) else {
+                continue;
+            };
+            let message = message?;
+            if seen.insert(message.partition())
+                && let Some(ts) = message.timestamp().to_millis()
+            {
+                found.insert((message.partition(), message.offset()), ts);
+            }
+            // One record per partition is all a round needs: stop fetching it.
+            let mut done = TopicPartitionList::new();
+            done.add_partition(topic, message.partition());
+            consumer.pause(&done)?;
+        }
+        // Whatever did not arrive within the timeout does not exist yet: nothing is behind there.
+        for (partition, offset) in round {
+            wanted.remove(&(partition, offset));
+        }
     }
-    Ok(oldest)
+    Ok(found)
 }
 
 #[cfg(test)]

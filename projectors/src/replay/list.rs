@@ -69,6 +69,11 @@ pub async fn list(session: &Session) -> Result<Vec<Entry>, ReplayError> {
         found.push(("clickhouse", projection, checkpoint));
     }
 
+    let checkpoints: lag::Checkpoints = found
+        .iter()
+        .map(|(_, projection, checkpoint)| (projection.clone(), checkpoint.clone()))
+        .collect();
+    let lags = lag::measure_all(config, topic, &checkpoints, &ends, now_ms).await?;
     let mut conn = session.live.acquire().await?;
     for (store, projection, checkpoint) in found {
         let unit = match store {
@@ -79,8 +84,10 @@ pub async fn list(session: &Session) -> Result<Vec<Entry>, ReplayError> {
             Some(unit) => Some(versions::live(&mut conn, unit).await?),
             None => None,
         };
-        let Lag { records, seconds } =
-            lag::measure(config, topic, &checkpoint, &ends, now_ms).await?;
+        let Lag { records, seconds } = lags.get(&projection).copied().unwrap_or(Lag {
+            records: 0,
+            seconds: 0.0,
+        });
         entries.push(Entry {
             store,
             unit,

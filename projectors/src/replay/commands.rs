@@ -17,9 +17,9 @@ use super::{
 
 /// Catch-up rounds before the final, locked step: each round reads what the log gained while
 /// the previous one ran, so the gap shrinks geometrically unless writes outpace the rebuild.
-const MAX_CATCH_UP_ROUNDS: usize = 8;
+pub(super) const MAX_CATCH_UP_ROUNDS: usize = 8;
 /// A gap small enough to close while holding the live projector (records).
-const LOCKED_GAP: i64 = 5_000;
+pub(super) const LOCKED_GAP: i64 = 5_000;
 
 /// What a rebuild or verify did.
 #[derive(Debug, Clone)]

@@ -27,6 +27,7 @@ use crate::{
 };
 
 use super::{
+    commands::{LOCKED_GAP, MAX_CATCH_UP_ROUNDS},
     fingerprint::{Fingerprint, TableCheck},
     guard::lock_name,
     progress::{DoneCounter, Progress},
@@ -232,14 +233,14 @@ async fn catch_up(
     });
     let progress = Progress::counting(unit.name.to_string(), done, targets.values().sum());
     let result = async {
-        for _round in 0..8 {
+        for _round in 0..MAX_CATCH_UP_ROUNDS {
             run_to(session, unit, scratch, &targets, shutdown).await?;
             if shutdown.is_triggered() {
                 return Err(ReplayError::Interrupted);
             }
             targets = positions(session, &live, unit).await?;
             progress.set_total(targets.values().sum());
-            if gap(&positions(session, &scratch.client, unit).await?, &targets) <= 5_000 {
+            if gap(&positions(session, &scratch.client, unit).await?, &targets) <= LOCKED_GAP {
                 break;
             }
         }
@@ -286,13 +287,7 @@ async fn finish(
         comparable: current.code_version == unit.code_version,
         switched_to: None,
     };
-    let switch = match mode {
-        Mode::Verify => false,
-        Mode::Switch { accept_differences } => {
-            finish.matches() || !finish.comparable || accept_differences
-        }
-    };
-    if !switch {
+    if !finish.should_switch(mode) {
         tx.rollback().await?;
         return Ok(finish);
     }

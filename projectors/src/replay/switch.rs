@@ -56,6 +56,17 @@ impl Finish {
     pub fn matches(&self) -> bool {
         self.checks.iter().all(TableCheck::matches)
     }
+
+    /// Whether `mode` switches readers given these findings: a rebuild switches unless the
+    /// same code version produced different rows and the operator did not accept that.
+    pub fn should_switch(&self, mode: Mode) -> bool {
+        match mode {
+            Mode::Verify => false,
+            Mode::Switch { accept_differences } => {
+                self.matches() || !self.comparable || accept_differences
+            }
+        }
+    }
 }
 
 /// Takes the final step, retrying a few times when a lock could not be had in time.
@@ -117,13 +128,7 @@ async fn finish_once(
         comparable,
         switched_to: None,
     };
-    let switch = match mode {
-        Mode::Verify => false,
-        Mode::Switch { accept_differences } => {
-            finish.matches() || !comparable || accept_differences
-        }
-    };
-    if !switch {
+    if !finish.should_switch(mode) {
         tx.rollback().await?;
         return Ok(finish);
     }

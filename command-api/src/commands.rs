@@ -72,10 +72,12 @@ impl RequestIdentity {
                 )
             }
         };
-        let traceparent = headers
-            .get("traceparent")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+        // The request span's own context when spans are exported (it continues the caller's
+        // header), else the caller's header as it came.
+        let traceparent = runtime::trace_context::outgoing(
+            &tracing::Span::current(),
+            headers.get("traceparent").and_then(|v| v.to_str().ok()),
+        );
         Ok(Self {
             command_id,
             request_hash,

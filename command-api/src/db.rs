@@ -26,3 +26,12 @@ pub fn connect(url: &str) -> Result<PgPool, sqlx::Error> {
         .acquire_timeout(Duration::from_secs(5))
         .connect_lazy(url)
 }
+
+/// Whether Postgres answers on `pool` (a readiness probe): `Err` says why not.
+pub async fn answers(pool: &PgPool) -> Result<(), String> {
+    sqlx::query("SELECT 1")
+        .execute(pool)
+        .await
+        .map(|_| ())
+        .map_err(|error| format!("unreachable: {error}"))
+}

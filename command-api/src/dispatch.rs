@@ -14,7 +14,7 @@ use std::{
 use rdkafka::{
     Message, Offset, TopicPartitionList,
     consumer::{BaseConsumer, Consumer, StreamConsumer},
-    producer::{FutureProducer, FutureRecord},
+    producer::FutureRecord,
     util::Timeout,
 };
 use runtime::{config::KafkaConfig, shutdown::Shutdown};
@@ -37,7 +37,7 @@ pub enum Dispatched {
 /// Sends commands and matches replies.
 #[derive(Clone)]
 pub struct Dispatcher {
-    producer: FutureProducer,
+    producer: runtime::kafka::Producer,
     commands_topic: String,
     partitions: i32,
     waiters: Waiters,

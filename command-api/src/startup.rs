@@ -27,8 +27,10 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     /// The log epoch in force, written into consistency tokens.
     pub log_epoch: Uuid,
-    /// Broker settings (for readiness).
+    /// Broker settings.
     pub kafka: KafkaConfig,
+    /// The `/readyz` checks (broker, Postgres).
+    pub readiness: runtime::health::Readiness,
     /// Postgres: read-model look-ups (prices, carts, credentials) and the API's own tables.
     pub db: sqlx::PgPool,
 }
@@ -75,7 +77,8 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         // Outside the envelope middleware, so the status recorded is the one sent.
         .layer(axum::middleware::from_fn(runtime::metrics::track_http))
         .layer(DefaultBodyLimit::max(max_body_bytes))
-        .layer(TraceLayer::new_for_http())
+        // The request span continues the caller's `traceparent`; commands carry it on.
+        .layer(TraceLayer::new_for_http().make_span_with(runtime::trace_context::http_span))
         .with_state(state)
 }
 
@@ -101,6 +104,7 @@ impl Application {
             keys: Arc::new(Keys::from_secret(&config.jwt_secret)),
             log_epoch: epoch.log_epoch,
             kafka: config.kafka.clone(),
+            readiness: health::readiness(&config.kafka, &db),
             db,
         };
         let listener = tokio::net::TcpListener::bind(config.addr).await?;

@@ -425,3 +425,100 @@ async fn a_guest_cart_merges_into_the_customers_cart_after_sign_in_and_checks_ou
         .unwrap();
     assert_eq!(status, 403);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkout_retried_after_its_cart_was_emptied_gets_the_order_it_placed() {
+    let shop = Shop::start("checkout-retry", 1, 1).await.unwrap();
+    let product = shop
+        .stocked_product("retry-mug", &[("MUG-1", 5)])
+        .await
+        .unwrap();
+    shop.wait_for_sale(&product).await.unwrap();
+    let shopper = shop
+        .registered_shopper("retrying.buyer@example.com")
+        .await
+        .unwrap();
+    let (status, body) = shop
+        .call(&shopper, 0, Method::POST, "/carts/mine", json!({}), None)
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{body}");
+    let cart_id: uuid::Uuid = body["cart_id"].as_str().unwrap().parse().unwrap();
+    let (status, body) = shop
+        .call(
+            &shopper,
+            0,
+            Method::POST,
+            &format!("/carts/{cart_id}/lines"),
+            json!({ "sku": "MUG-1", "quantity": 2 }),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{body}");
+    let token = body["consistency_token"].as_str().unwrap().to_string();
+
+    let checkout = |key: &'static str, token: Option<String>| {
+        let request = shop
+            .side
+            .http
+            .post(format!("{}/checkout", shop.side.api(0)))
+            .bearer_auth(&shopper.token)
+            .header("idempotency-key", key)
+            .json(&json!({ "shipping_address": address() }));
+        let request = match token {
+            Some(token) => request.header("x-consistency-token", token),
+            None => request,
+        };
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let (status, first) = checkout("checkout-once", Some(token)).await;
+    assert_eq!(status, 200, "{first}");
+
+    // The reply is "lost"; by the time the client retries, the order emptied the cart and the
+    // read models show both.
+    let pool = sqlx::PgPool::connect(&shop.side.ns.database_url)
+        .await
+        .unwrap();
+    let order_id: uuid::Uuid = first["order_id"].as_str().unwrap().parse().unwrap();
+    runtime::testing::eventually(
+        Duration::from_secs(30),
+        "the emptied cart and the order in the read models",
+        || {
+            let pool = pool.clone();
+            async move {
+                let lines: i64 =
+                    sqlx::query_scalar("SELECT count(*) FROM cart_lines WHERE cart_id = $1")
+                        .bind(cart_id)
+                        .fetch_one(&pool)
+                        .await?;
+                let orders: i64 =
+                    sqlx::query_scalar("SELECT count(*) FROM orders WHERE order_id = $1")
+                        .bind(order_id)
+                        .fetch_one(&pool)
+                        .await?;
+                Ok((lines == 0 && orders == 1).then_some(()))
+            }
+        },
+    )
+    .await
+    .unwrap();
+
+    let (status, retried) = checkout("checkout-once", None).await;
+    assert_eq!(status, 200, "{retried}");
+    assert_eq!(retried["order_id"], first["order_id"]);
+    assert_eq!(retried["command_id"], first["command_id"]);
+    assert_eq!(retried["version"], first["version"]);
+
+    // A new key on the empty cart is a new request, and the cart really is empty.
+    let (status, fresh) = checkout("checkout-twice", None).await;
+    assert_eq!(status, 422, "{fresh}");
+    assert_eq!(
+        fresh["error"]["details"]["fields"]["cart_id"],
+        "the cart is empty"
+    );
+}

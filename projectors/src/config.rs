@@ -4,6 +4,8 @@ use std::{net::SocketAddr, time::Duration};
 
 use runtime::config::{ConfigError, KafkaConfig, env_millis, env_parse, env_string};
 
+use crate::membership::default_group;
+
 /// Everything the projector needs to know about its surroundings.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -24,6 +26,10 @@ pub struct Config {
     pub batch: BatchConfig,
     /// The notifications reactor's mail settings (`AGORA_SMTP_URL`, `AGORA_MAIL_FROM`, …).
     pub mail: MailConfig,
+    /// Consumer group that spreads the events topic's partitions over the replicas of this
+    /// deployment (`AGORA_PROJECTOR_GROUP`, default `<topic prefix>agora-projectors`). Replicas
+    /// writing the same stores must share it; a deployment with other stores needs its own.
+    pub group: String,
 }
 
 /// Where and how the notifications reactor sends e-mail.
@@ -109,8 +115,8 @@ impl Config {
             "AGORA_HEALTH_ADDR",
             SocketAddr::from(([127, 0, 0, 1], 9102)),
         )?;
+        let kafka = KafkaConfig::from_env()?;
         Ok(Self {
-            kafka: KafkaConfig::from_env()?,
             database_url: env_string("DATABASE_URL", DEFAULT_DATABASE_URL),
             pg_schema: env_string("AGORA_PG_SCHEMA", "public"),
             clickhouse_url: env_string("CLICKHOUSE_URL", "http://127.0.0.1:8123"),
@@ -122,6 +128,8 @@ impl Config {
                 idle: env_millis("AGORA_PROJECTOR_IDLE_MS", defaults.idle)?,
             },
             mail: MailConfig::from_env()?,
+            group: env_string("AGORA_PROJECTOR_GROUP", &default_group(&kafka)),
+            kafka,
         })
     }
 
@@ -133,7 +141,6 @@ impl Config {
         clickhouse_database: &str,
     ) -> Self {
         Self {
-            kafka,
             database_url: database_url.to_string(),
             pg_schema: "public".to_string(),
             clickhouse_url: clickhouse_url.to_string(),
@@ -141,6 +148,8 @@ impl Config {
             health_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             batch: BatchConfig::default(),
             mail: MailConfig::default(),
+            group: default_group(&kafka),
+            kafka,
         }
     }
 }

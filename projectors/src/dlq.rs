@@ -8,10 +8,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
-use rdkafka::{
-    error::KafkaError,
-    producer::{FutureProducer, FutureRecord},
-};
+use rdkafka::{error::KafkaError, producer::FutureRecord};
 use runtime::{config::KafkaConfig, kafka};
 use serde::{Deserialize, Serialize};
 
@@ -56,7 +53,7 @@ impl DeadLetter {
 /// Producer of dead letters, with a counter of how many were sent.
 pub struct DeadLetters {
     /// `None` discards letters (rebuilds, which must not repeat what the live run reported).
-    producer: Option<FutureProducer>,
+    producer: Option<runtime::kafka::Producer>,
     topic: String,
     origin_topic: String,
     sent: AtomicU64,

@@ -14,8 +14,11 @@
 //! - [`startup`]: [`startup::Application`]: migrate, health server, one loop per projection.
 //! - [`error`]: the projector's error type.
 //! - [`lag_gauges`]: every projection's lag as Prometheus gauges.
+//! - [`readiness`]: the `/readyz` checks (stores reachable, projections caught up).
+//! - [`traced`]: trace spans around every projection's batches.
 //! - [`migrate`]: database creation, migrations, and the reset on a new log epoch.
 //! - [`runner`]: the batch loop shared by every projection, and the [`runner::Projection`] trait.
+//! - [`membership`]: the consumer group that spreads partitions over projector replicas.
 //! - [`read_model`]: Postgres projections: one transaction per batch with its checkpoint.
 //! - [`checkpoint`]: Postgres checkpoints with conditional updates.
 //! - [`analytics`]: ClickHouse client, DDL, positions.
@@ -41,11 +44,14 @@ pub mod dlq;
 pub mod error;
 pub mod lag_gauges;
 pub mod mail_sink;
+pub mod membership;
 pub mod migrate;
 pub mod notifications;
 pub mod projections;
 pub mod read_model;
+pub mod readiness;
 pub mod rebuild;
 pub mod replay;
 pub mod runner;
 pub mod startup;
+pub mod traced;

@@ -136,6 +136,7 @@ pub async fn rebuild_check(config: &Config, keep: bool) -> Result<RebuildReport,
             batch: config.batch,
             dlq: dlq.clone(),
             stop_at: Some(targets.get(projection).cloned().unwrap_or_default()),
+            assignment: crate::membership::Assignment::All,
         };
         let shutdown = Shutdown::new();
         let pg = |projection: &str| {

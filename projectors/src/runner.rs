@@ -1,16 +1,22 @@
 //! The loop every projection runs: read a batch under the log rules, hand it to the projection
 //! to apply and checkpoint atomically, repeat.
 //!
-//! Each projection has its own [`LogReader`] over *all* partitions of the events topic, started
-//! at its own checkpoints. Spreading partitions over several projector replicas (a consumer
-//! group that only assigns, while positions stay in the stores) is a later step; two replicas
-//! running today are still correct, because every checkpoint update is conditional (Postgres)
-//! or idempotent (ClickHouse), but they duplicate work.
+//! Each projection has its own [`LogReader`] over the partitions its [`Assignment`] names,
+//! started at its own checkpoints: every partition for rebuilds and replays, the partitions this
+//! replica's group member owns for `agora-projector run` ([`crate::membership`]). When the owned
+//! set changes the reader is dropped between batches and the loop starts over from the stored
+//! checkpoints of the new set, so a partition that comes back is never read from a stale
+//! in-memory position.
 //!
 //! Failures of the machinery (a store or the broker away) are logged and retried from the last
 //! checkpoint with a growing pause; records that cannot be used go to the DLQ.
 
-use std::{collections::HashMap, future::Future, sync::Arc, time::Duration};
+use std::{
+    collections::{BTreeSet, HashMap},
+    future::Future,
+    sync::Arc,
+    time::Duration,
+};
 
 use runtime::{
     config::KafkaConfig,
@@ -18,7 +24,7 @@ use runtime::{
     shutdown::Shutdown,
 };
 
-use crate::{config::BatchConfig, dlq::DeadLetters, error::ProjectorError};
+use crate::{config::BatchConfig, dlq::DeadLetters, error::ProjectorError, membership::Assignment};
 
 /// How one partition's position moves with a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +91,8 @@ pub struct RunContext {
     pub dlq: Arc<DeadLetters>,
     /// Stop once every partition reached this offset (rebuilds); `None` runs until shutdown.
     pub stop_at: Option<HashMap<i32, i64>>,
+    /// Which partitions to read: all of them, or the ones this replica owns now.
+    pub assignment: Assignment,
 }
 
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
@@ -99,8 +107,9 @@ pub async fn run<P: Projection>(
 ) -> Result<(), ProjectorError> {
     let name = projection.name();
     let mut backoff = FIRST_BACKOFF;
+    let mut assignment = context.assignment.clone();
     while !shutdown.is_triggered() {
-        match run_from_checkpoint(&mut projection, &context, &shutdown).await {
+        match run_from_checkpoint(&mut projection, &context, &mut assignment, &shutdown).await {
             Ok(Stop::Finished) => break,
             Ok(Stop::Reseek) => backoff = FIRST_BACKOFF,
             Err(error) if error.is_transient() => {
@@ -121,17 +130,30 @@ pub async fn run<P: Projection>(
 enum Stop {
     /// Shutdown or target reached.
     Finished,
-    /// The checkpoint moved under us: start over from it.
+    /// The checkpoint moved under us, or the owned partitions changed: start over from the
+    /// stored checkpoints.
     Reseek,
 }
 
 async fn run_from_checkpoint<P: Projection>(
     projection: &mut P,
     context: &RunContext,
+    assignment: &mut Assignment,
     shutdown: &Shutdown,
 ) -> Result<Stop, ProjectorError> {
     let name = projection.name();
-    let starts = projection.starts(context.partitions).await?;
+    let owned = assignment.current(context.partitions);
+    if owned.is_empty() {
+        tracing::debug!(
+            projection = name,
+            "no partition owned; waiting for the group"
+        );
+        return Ok(tokio::select! {
+            _ = shutdown.wait() => Stop::Finished,
+            _ = assignment.changed() => Stop::Reseek,
+        });
+    }
+    let starts = owned_starts(projection.starts(context.partitions).await?, &owned);
     let mut positions: HashMap<i32, (i64, Option<i64>)> = starts
         .iter()
         .map(|start| (start.partition, (start.next_offset, start.epoch)))
@@ -146,8 +168,16 @@ async fn run_from_checkpoint<P: Projection>(
     );
     let mut reader = LogReader::open(&context.kafka, &context.topic, &starts)?;
     loop {
-        let Some(items) = read_batch(&mut reader, context.batch, shutdown).await? else {
-            return Ok(Stop::Finished);
+        let items = match read_batch(&mut reader, context.batch, assignment, shutdown).await? {
+            Read::Items(items) => items,
+            Read::Shutdown => return Ok(Stop::Finished),
+            Read::Reassigned => {
+                tracing::debug!(
+                    projection = name,
+                    "owned partitions changed; re-reading the checkpoints"
+                );
+                return Ok(Stop::Reseek);
+            }
         };
         let items = within_target(items, &context.stop_at);
         if !items.is_empty() {
@@ -202,8 +232,27 @@ async fn run_from_checkpoint<P: Projection>(
     }
 }
 
-/// Reads one batch: waits up to `idle` for a first record (returning an empty batch, or `None`
-/// on shutdown), then takes what arrives within `linger`, up to `max_records`.
+/// The stored starts of the partitions in `owned`.
+fn owned_starts(starts: Vec<PartitionStart>, owned: &BTreeSet<i32>) -> Vec<PartitionStart> {
+    starts
+        .into_iter()
+        .filter(|start| owned.contains(&start.partition))
+        .collect()
+}
+
+/// What waiting for a batch gave.
+enum Read {
+    /// Records (possibly none, when the idle wait ran out).
+    Items(Vec<LogItem>),
+    /// Shutdown was asked for.
+    Shutdown,
+    /// The owned partitions changed.
+    Reassigned,
+}
+
+/// Reads one batch: waits up to `idle` for a first record (returning an empty batch), then
+/// takes what arrives within `linger`, up to `max_records`. Shutdown or a change of the owned
+/// partitions ends the wait for the first record.
 ///
 /// Not `LogReader::poll_batch`: that wraps the whole batch in the idle timeout, so a timeout
 /// firing during the linger would drop records the reader has already counted as read.
@@ -211,14 +260,16 @@ async fn run_from_checkpoint<P: Projection>(
 async fn read_batch(
     reader: &mut LogReader,
     batch: BatchConfig,
+    assignment: &mut Assignment,
     shutdown: &Shutdown,
-) -> Result<Option<Vec<LogItem>>, ProjectorError> {
+) -> Result<Read, ProjectorError> {
     let first = tokio::select! {
-        _ = shutdown.wait() => return Ok(None),
+        _ = shutdown.wait() => return Ok(Read::Shutdown),
+        _ = assignment.changed() => return Ok(Read::Reassigned),
         first = tokio::time::timeout(batch.idle, reader.next()) => first,
     };
     let Ok(first) = first else {
-        return Ok(Some(Vec::new()));
+        return Ok(Read::Items(Vec::new()));
     };
     let mut items = vec![first?];
     let deadline = tokio::time::Instant::now() + batch.linger;
@@ -228,7 +279,7 @@ async fn read_batch(
             Err(_linger_over) => break,
         }
     }
-    Ok(Some(items))
+    Ok(Read::Items(items))
 }
 
 /// Drops records at or past the stop target of their partition.
@@ -287,100 +338,4 @@ pub fn plan(items: Vec<LogItem>, positions: &HashMap<i32, (i64, Option<i64>)>) -
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn item(partition: i32, offset: i64, kind: ItemKind) -> LogItem {
-        LogItem {
-            partition,
-            offset,
-            traceparent: None,
-            kind,
-        }
-    }
-
-    fn marker() -> ItemKind {
-        ItemKind::Marker { owner: "p".into() }
-    }
-
-    fn zombie() -> ItemKind {
-        ItemKind::Zombie {
-            record_epoch: 0,
-            current_epoch: Some(3),
-        }
-    }
-
-    #[test]
-    fn a_batch_advances_each_partition_past_its_last_record() {
-        let positions = HashMap::from([(0, (5, Some(1))), (2, (0, None))]);
-        let batch = plan(
-            vec![
-                item(0, 5, zombie()),
-                item(2, 0, marker()),
-                item(0, 6, zombie()),
-                item(2, 1, zombie()),
-            ],
-            &positions,
-        );
-        assert_eq!(
-            batch.advances,
-            vec![
-                Advance {
-                    partition: 0,
-                    expected: 5,
-                    next_offset: 7,
-                    epoch: Some(1)
-                },
-                Advance {
-                    partition: 2,
-                    expected: 0,
-                    next_offset: 2,
-                    epoch: Some(0)
-                },
-            ]
-        );
-    }
-
-    #[test]
-    fn the_epoch_after_a_batch_is_the_offset_of_its_last_marker() {
-        let positions = HashMap::from([(1, (10, Some(4)))]);
-        let batch = plan(
-            vec![
-                item(1, 10, marker()),
-                item(1, 11, zombie()),
-                item(1, 12, marker()),
-            ],
-            &positions,
-        );
-        assert_eq!(batch.advances[0].epoch, Some(12));
-    }
-
-    #[test]
-    fn records_past_the_stop_target_are_left_out() {
-        let targets = Some(HashMap::from([(0, 2), (1, 0)]));
-        let kept = within_target(
-            vec![
-                item(0, 1, marker()),
-                item(0, 2, marker()),
-                item(1, 0, marker()),
-            ],
-            &targets,
-        );
-        let kept: Vec<(i32, i64)> = kept.iter().map(|i| (i.partition, i.offset)).collect();
-        assert_eq!(kept, vec![(0, 1)]);
-    }
-
-    #[test]
-    fn a_rebuild_is_done_when_every_partition_reached_its_target() {
-        let targets = Some(HashMap::from([(0, 3), (1, 0)]));
-        assert!(!reached(
-            &targets,
-            &HashMap::from([(0, (2, None)), (1, (0, None))])
-        ));
-        assert!(reached(
-            &targets,
-            &HashMap::from([(0, (3, None)), (1, (0, None))])
-        ));
-        assert!(!reached(&None, &HashMap::from([(0, (3, None))])));
-    }
-}
+mod tests;

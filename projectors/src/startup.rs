@@ -1,5 +1,6 @@
-//! Building and running the projector: migrate, serve health, run one loop per projection,
-//! and drain them all on shutdown.
+//! Building and running the projector: migrate, join the projector group, serve health, run one
+//! loop per projection over the partitions the group gives this replica, and drain them all on
+//! shutdown.
 
 use std::{net::SocketAddr, sync::Arc};
 
@@ -14,6 +15,7 @@ use crate::{
     config::Config,
     dlq::DeadLetters,
     error::ProjectorError,
+    membership::Membership,
     migrate::{self, Stores},
     notifications::service::Notifications,
     projections::event_log::EventLog,
@@ -24,13 +26,14 @@ use crate::{
     },
     read_model::{PgProjection, ReadModel},
     replay::guard::SwitchGuarded,
-    runner::{self, RunContext},
+    runner::RunContext,
 };
 
 /// A projector ready to run: stores migrated, health endpoint bound.
 pub struct Application {
     stores: Stores,
     context: RunContext,
+    membership: Membership,
     readiness: Readiness,
     health_addr: SocketAddr,
     health: JoinHandle<std::io::Result<()>>,
@@ -47,6 +50,7 @@ impl Application {
         let (stores, _check) = migrate::migrate(&config).await?;
         let topic = config.kafka.topics().events;
         let partitions = partition_count(&config, &topic).await?;
+        let (membership, assignment) = Membership::join(&config.kafka, &topic, &config.group)?;
         let context = RunContext {
             kafka: config.kafka.clone(),
             topic,
@@ -54,8 +58,9 @@ impl Application {
             batch: config.batch,
             dlq: Arc::new(DeadLetters::new(&config.kafka)?),
             stop_at: None,
+            assignment,
         };
-        let readiness = Readiness::default();
+        let readiness = crate::readiness::checks(&stores);
         let (health_addr, health) = health::serve(
             config.health_addr,
             health::router(readiness.clone()),
@@ -66,6 +71,7 @@ impl Application {
         Ok(Self {
             stores,
             context,
+            membership,
             readiness,
             health_addr,
             health,
@@ -85,6 +91,7 @@ impl Application {
         let Self {
             stores,
             context,
+            membership,
             readiness,
             health,
             shutdown,
@@ -93,20 +100,33 @@ impl Application {
             ..
         } = self;
         let mut tasks = JoinSet::new();
-        tasks.spawn({
-            let (stores, partitions, shutdown) =
-                (stores.clone(), context.partitions, shutdown.clone());
-            async move {
-                crate::lag_gauges::run(config, stores, partitions, shutdown).await;
+        // The group member polls on a blocking thread; projections wait for its first
+        // assignment and follow every change of it.
+        tasks.spawn_blocking({
+            let shutdown = shutdown.clone();
+            move || {
+                membership.run(shutdown);
                 Ok(())
             }
         });
-        tasks.spawn(runner::run(
+        tasks.spawn({
+            let (stores, partitions, readiness, shutdown) = (
+                stores.clone(),
+                context.partitions,
+                readiness.clone(),
+                shutdown.clone(),
+            );
+            async move {
+                crate::lag_gauges::run(config, stores, partitions, readiness, shutdown).await;
+                Ok(())
+            }
+        });
+        tasks.spawn(crate::traced::run(
             PgProjection::new(stores.pool.clone(), Catalog, stores.log_epoch),
             context.clone(),
             shutdown.clone(),
         ));
-        tasks.spawn(runner::run(
+        tasks.spawn(crate::traced::run(
             PgProjection::new(stores.pool.clone(), Inventory, stores.log_epoch),
             context.clone(),
             shutdown.clone(),
@@ -116,7 +136,7 @@ impl Application {
         spawn_read_model(&mut tasks, &stores, Orders, &context, &shutdown);
         spawn_read_model(&mut tasks, &stores, Payments, &context, &shutdown);
         spawn_read_model(&mut tasks, &stores, Coupons, &context, &shutdown);
-        tasks.spawn(runner::run(
+        tasks.spawn(crate::traced::run(
             SwitchGuarded::new(
                 StockMovements::new(stores.clickhouse.clone(), stores.log_epoch),
                 stores.pool.clone(),
@@ -124,7 +144,7 @@ impl Application {
             context.clone(),
             shutdown.clone(),
         ));
-        tasks.spawn(runner::run(
+        tasks.spawn(crate::traced::run(
             SwitchGuarded::new(
                 SalesFacts::new(stores.clickhouse.clone(), stores.log_epoch),
                 stores.pool.clone(),
@@ -132,7 +152,7 @@ impl Application {
             context.clone(),
             shutdown.clone(),
         ));
-        tasks.spawn(runner::run(
+        tasks.spawn(crate::traced::run(
             SwitchGuarded::new(
                 EventLog::new(stores.clickhouse.clone(), stores.log_epoch),
                 stores.pool.clone(),
@@ -180,7 +200,7 @@ fn spawn_read_model<M: ReadModel>(
     context: &RunContext,
     shutdown: &Shutdown,
 ) {
-    tasks.spawn(runner::run(
+    tasks.spawn(crate::traced::run(
         PgProjection::new(stores.pool.clone(), model, stores.log_epoch),
         context.clone(),
         shutdown.clone(),

@@ -5,7 +5,8 @@
 //! - `GET /graphql`: GraphiQL when enabled (`AGORA_GRAPHIQL`), otherwise 405.
 //! - `GET /graphql/ws`: subscriptions over WebSocket (graphql-transport-ws, graphql-ws).
 //! - `GET /healthz`: the process is alive.
-//! - `GET /readyz`: Postgres answers and the read models exist (503 otherwise).
+//! - `GET /readyz`: Postgres answers with the read models, and ClickHouse answers (503 with
+//!   a JSON report naming what fails otherwise).
 //! - `GET /metrics`: Prometheus metrics (`docs/METRICS.md`); every route is counted and timed.
 
 use std::{
@@ -34,9 +35,7 @@ use crate::{
         header::{self, viewer_from_headers},
     },
     config::Config,
-    consistency,
-    error::cause_chain,
-    observe,
+    consistency, observe,
     schema::{self, AgoraSchema},
     store::{Store, analytics::Analytics},
     subscriptions,
@@ -95,6 +94,10 @@ impl AppState {
     }
 }
 
+/// Largest request body `/graphql` reads: 64 KiB, far above any real document and its
+/// variables (the introspection query is about 3 KiB).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
 /// The HTTP router over `state` (tests call it in-process).
 pub fn router(state: AppState) -> Router {
     let graphql = if state.graphiql {
@@ -108,6 +111,11 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .merge(runtime::metrics::router())
+        // A GraphQL document is small; anything bigger is refused (413) before it is read, so a
+        // 32 MiB query cannot make the parser and validator work through it.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            MAX_BODY_BYTES,
+        ))
         .layer(axum::middleware::from_fn(runtime::metrics::track_http))
         .with_state(state)
 }
@@ -144,19 +152,8 @@ async fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").finish())
 }
 
-async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    match tokio::time::timeout(READY_TIMEOUT, state.store.ready()).await {
-        Ok(Ok(true)) => (StatusCode::OK, "ready"),
-        Ok(Ok(false)) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "read models missing (run the projector's migrations)",
-        ),
-        Ok(Err(error)) => {
-            tracing::warn!(error = %cause_chain(&error), "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "postgres unavailable")
-        }
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "postgres too slow"),
-    }
+async fn readyz(State(state): State<AppState>) -> runtime::health::Report {
+    state.store.readiness(READY_TIMEOUT).await
 }
 
 /// The bound server, ready to run.

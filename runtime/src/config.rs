@@ -114,3 +114,38 @@ impl Topics {
         }
     }
 }
+
+/// `url` (a Postgres URL) pointing at `database` instead, with its options kept: how test
+/// namespaces and benchmark runs reach the private database they create beside the server's
+/// admin database.
+pub fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let base = match base.rfind('/') {
+        Some(slash) if slash > "postgres://".len() => &base[..slash],
+        _ => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{database}?{query}"),
+        None => format!("{base}/{database}"),
+    }
+}
+
+#[cfg(test)]
+mod with_database_tests {
+    use super::with_database;
+
+    #[test]
+    fn the_database_of_a_url_is_replaced_and_its_options_kept() {
+        assert_eq!(
+            with_database("postgres://u@h:5432/postgres?sslmode=disable", "bench_x"),
+            "postgres://u@h:5432/bench_x?sslmode=disable"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/postgres", "b"),
+            "postgres://u@h/b"
+        );
+    }
+}

@@ -13,7 +13,26 @@ use rdkafka::{
     producer::FutureProducer,
 };
 
-use crate::config::KafkaConfig;
+use crate::{config::KafkaConfig, kafka_stats::StatsContext};
+
+/// The producer every service uses: idempotent, and exporting its statistics.
+pub type Producer = FutureProducer<StatsContext>;
+
+/// How often clients that export statistics emit them (`AGORA_KAFKA_STATS_INTERVAL_MS`,
+/// default 5000; 0 turns statistics off).
+pub fn stats_interval_ms() -> u64 {
+    crate::config::env_string("AGORA_KAFKA_STATS_INTERVAL_MS", "5000")
+        .trim()
+        .parse()
+        .unwrap_or(5000)
+}
+
+/// Turns statistics on for a client about to be created with a context that exports them
+/// ([`StatsContext`], or a custom context calling [`crate::kafka_stats::export`]). Clients
+/// created with the default context must not: it logs every statistics document.
+pub fn enable_stats(config: &mut ClientConfig) -> &mut ClientConfig {
+    config.set("statistics.interval.ms", stats_interval_ms().to_string())
+}
 
 /// How long metadata and offset look-ups may take before they count as failed.
 pub const METADATA_TIMEOUT: Duration = Duration::from_secs(10);
@@ -45,14 +64,15 @@ pub fn base_config(kafka: &KafkaConfig) -> ClientConfig {
 }
 
 /// An idempotent producer (acks=all, ordered retries) that batches briefly.
-pub fn producer(kafka: &KafkaConfig) -> Result<FutureProducer, KafkaError> {
-    base_config(kafka)
+pub fn producer(kafka: &KafkaConfig) -> Result<Producer, KafkaError> {
+    let mut config = base_config(kafka);
+    enable_stats(&mut config)
         .set("enable.idempotence", "true")
         .set("acks", "all")
         .set("linger.ms", "2")
         .set("message.timeout.ms", "30000")
         .set("compression.type", "none")
-        .create()
+        .create_with_context(StatsContext)
 }
 
 /// A consumer that reads explicitly assigned partitions and never commits: the shared log

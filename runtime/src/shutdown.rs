@@ -2,6 +2,12 @@
 //!
 //! SIGINT and SIGTERM cancel a single token; axum's graceful shutdown and every consumer loop
 //! watch it, finish the batch in hand, commit, and return. `main` then exits.
+//!
+//! When the last handle of a signal goes away (the end of `main`, after every loop has drained)
+//! the spans still buffered for the OTLP collector are flushed, so the last batches' traces are
+//! not lost with the process.
+
+use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
@@ -9,6 +15,17 @@ use tokio_util::sync::CancellationToken;
 #[derive(Debug, Clone, Default)]
 pub struct Shutdown {
     token: CancellationToken,
+    _flush: Arc<FlushSpans>,
+}
+
+/// Flushes exported spans when dropped; shared by every handle of one signal.
+#[derive(Debug, Default)]
+struct FlushSpans;
+
+impl Drop for FlushSpans {
+    fn drop(&mut self) {
+        crate::telemetry::otlp::flush();
+    }
 }
 
 impl Shutdown {
@@ -47,6 +64,7 @@ impl Shutdown {
     pub fn child(&self) -> Self {
         Self {
             token: self.token.child_token(),
+            _flush: Arc::clone(&self._flush),
         }
     }
 }

@@ -84,6 +84,8 @@ async fn connect(config: &ApiConfig, shutdown: Shutdown) -> anyhow::Result<AppSt
         keys: Arc::new(Keys::from_secret(&config.jwt_secret)),
         log_epoch: epoch.log_epoch,
         kafka: config.kafka.clone(),
+        // Never served: this state backs a one-off command, not the HTTP API.
+        readiness: runtime::health::Readiness::default(),
         db: crate::db::connect(&config.database_url)?,
     })
 }

@@ -299,6 +299,35 @@ fn responses(operation: &Operation) -> Map<String, Value> {
                 }),
             );
         }
+        Answer::Readiness => {
+            let body = json!({
+                "type": "object",
+                "required": ["status", "checks"],
+                "properties": {
+                    "status": { "type": "string", "enum": ["ready", "unready"] },
+                    "checks": {
+                        "type": "object",
+                        "additionalProperties": { "type": "string" },
+                        "description": "Each dependency check: `ok`, or why it is not.",
+                    },
+                },
+            });
+            for (status, description) in [
+                ("200", "Every check passes."),
+                (
+                    "503",
+                    "At least one check fails; load balancers should stop routing here.",
+                ),
+            ] {
+                responses.insert(
+                    status.into(),
+                    json!({
+                        "description": description,
+                        "content": { "application/json": { "schema": body } },
+                    }),
+                );
+            }
+        }
         Answer::OpenApi => {
             responses.insert(
                 "200".into(),

@@ -91,6 +91,9 @@ pub enum Answer {
     NoContent,
     /// `200` plain text (probes).
     Text,
+    /// `200` when every readiness check passes, `503` when one does not; both carry
+    /// `{"status", "checks": {name: "ok" | why not}}`.
+    Readiness,
     /// `200` with this OpenAPI document.
     OpenApi,
     /// `200` with an HTML page.
@@ -239,7 +242,10 @@ impl Operation {
         if self.sends_commands() || self.consistency {
             all.push(codes::UNAVAILABLE);
         }
-        if !matches!(self.answer, Answer::Text | Answer::OpenApi | Answer::Html) {
+        if !matches!(
+            self.answer,
+            Answer::Text | Answer::Readiness | Answer::OpenApi | Answer::Html
+        ) {
             all.push(codes::INTERNAL);
         }
         all.sort_by_key(|code| (code.status, code.code));

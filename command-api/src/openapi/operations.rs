@@ -266,8 +266,8 @@ pub static OPERATIONS: &[Operation] = &[
         .describe("`ok` while the process answers.")
         .answers(Answer::Text),
     op(Get, "/readyz", "service", "Readiness", Public)
-        .describe("`ready` when the broker answers, else 503 `broker unreachable` (plain text, for load balancers).")
-        .answers(Answer::Text),
+        .describe("`ready` when the broker and Postgres answer, else 503 naming the failing check (for load balancers).")
+        .answers(Answer::Readiness),
     op(Get, "/openapi.json", "service", "This API as an OpenAPI 3.0 document", Public)
         .answers(Answer::OpenApi),
     op(Get, "/docs", "service", "This API as an HTML page", Public)

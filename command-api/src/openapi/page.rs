@@ -139,6 +139,7 @@ fn success(answer: Answer) -> String {
         Answer::Tokens => "<b>200</b> a fresh token pair".into(),
         Answer::NoContent => "<b>204</b> no body".into(),
         Answer::Text => "<b>200</b> plain text".into(),
+        Answer::Readiness => "<b>200</b> ready · <b>503</b> unready (each check named)".into(),
         Answer::OpenApi => "<b>200</b> the OpenAPI document".into(),
         Answer::Html => "<b>200</b> this page".into(),
     }

@@ -15,11 +15,7 @@ use std::{collections::HashMap, time::Duration};
 
 use chrono::{DateTime, Utc};
 use domain::inventory::{InventoryCommand, InventoryEvent, InventoryItem};
-use rdkafka::{
-    error::KafkaError,
-    producer::{FutureProducer, FutureRecord},
-    util::Timeout,
-};
+use rdkafka::{error::KafkaError, producer::FutureRecord, util::Timeout};
 use runtime::config::{ConfigError, KafkaConfig, env_millis};
 use schemas::Commit;
 use uuid::Uuid;
@@ -103,7 +99,7 @@ impl DueIndex {
 /// Produces `ExpireReservations` for due streams; cheap to clone (one producer per processor).
 #[derive(Clone)]
 pub struct ExpiryTicker {
-    producer: FutureProducer,
+    producer: runtime::kafka::Producer,
     topic: String,
     /// Time between two looks at the index.
     pub tick: Duration,

@@ -29,7 +29,7 @@ use rdkafka::{
     consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance, StreamConsumer},
     message::OwnedMessage,
 };
-use runtime::{health::Readiness, shutdown::Shutdown};
+use runtime::{config::KafkaConfig, health::Readiness, shutdown::Shutdown};
 
 use crate::config::ProcessorConfig;
 use tokio::{sync::mpsc, task::JoinSet};
@@ -39,8 +39,19 @@ use self::{
     writer::Writer,
 };
 
-/// Group id shared by every processor instance.
+/// Group id shared by every processor instance, after the deployment's topic prefix.
 pub const GROUP_ID: &str = "agora-command-processors";
+
+/// The processors' consumer group of one deployment: prefixed like its topics, so deployments
+/// (and test namespaces) sharing a broker never rebalance each other's members.
+pub fn group_id(kafka: &KafkaConfig) -> String {
+    format!("{}{GROUP_ID}", kafka.topic_prefix)
+}
+
+/// Pause before a failed takeover (or a failed seek or worker) of a partition this instance
+/// still owns is tried again: without a retry the partition would stay paused until the next
+/// rebalance, which may never come.
+const TAKEOVER_RETRY: Duration = Duration::from_secs(1);
 
 /// What the rebalance callback tells the main loop.
 #[derive(Debug)]
@@ -57,7 +68,11 @@ pub struct ProcessorContext {
     topic: String,
 }
 
-impl ClientContext for ProcessorContext {}
+impl ClientContext for ProcessorContext {
+    fn stats(&self, statistics: rdkafka::statistics::Statistics) {
+        runtime::kafka_stats::export(&statistics);
+    }
+}
 
 impl ConsumerContext for ProcessorContext {
     fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
@@ -88,11 +103,64 @@ fn partitions_of(list: &TopicPartitionList, topic: &str) -> Vec<i32> {
         .collect()
 }
 
-/// A finished takeover: the partition and the owned state with its resume offset.
-type TakeoverResult = (i32, Result<(OwnedPartition, Offset), PartitionError>);
+/// Starts takeovers and remembers the latest one per partition.
+///
+/// Every takeover appends a new ownership marker, so the latest takeover of a partition fences
+/// every earlier one of this instance: only its result may become the partition's worker, and
+/// only that worker's end may be acted upon. Tokens tell them apart.
+struct Takeover {
+    owner: String,
+    kafka: KafkaConfig,
+    writer: Writer,
+    consumer: Arc<StreamConsumer<ProcessorContext>>,
+    append_delay: Duration,
+    latest: HashMap<i32, u64>,
+    next_token: u64,
+}
+
+impl Takeover {
+    /// Whether `token` is the latest takeover started for `partition`.
+    fn is_latest(&self, partition: i32, token: u64) -> bool {
+        self.latest.get(&partition) == Some(&token)
+    }
+
+    /// Takes `partition` over (again) after `delay`, off the main loop.
+    fn start(&mut self, takeovers: &mut JoinSet<TakeoverResult>, partition: i32, delay: Duration) {
+        self.next_token += 1;
+        let token = self.next_token;
+        self.latest.insert(partition, token);
+        let (owner, kafka, writer, consumer, append_delay) = (
+            self.owner.clone(),
+            self.kafka.clone(),
+            self.writer.clone(),
+            Arc::clone(&self.consumer),
+            self.append_delay,
+        );
+        takeovers.spawn(async move {
+            tokio::time::sleep(delay).await;
+            let result = OwnedPartition::take_over(
+                partition,
+                &owner,
+                &kafka,
+                writer,
+                consumer,
+                append_delay,
+            )
+            .await;
+            (partition, token, result)
+        });
+    }
+}
+
+/// A finished takeover: the partition, its token and the owned state with its resume offset.
+type TakeoverResult = (i32, u64, Result<(OwnedPartition, Offset), PartitionError>);
+
+/// A partition worker's end: the partition, its takeover's token and how it ended.
+type WorkerResult = (i32, u64, Result<(), PartitionError>);
 
 struct Worker {
     commands: mpsc::Sender<OwnedMessage>,
+    token: u64,
 }
 
 /// Runs a processor instance until shutdown.
@@ -111,14 +179,18 @@ pub async fn run(
     );
     let (events_tx, mut rebalances) = mpsc::unbounded_channel();
     let consumer: Arc<StreamConsumer<ProcessorContext>> = Arc::new(
-        runtime::kafka::group_consumer_config(&kafka, GROUP_ID).create_with_context(
-            ProcessorContext {
-                events: events_tx,
-                topic: topics.commands.clone(),
-            },
-        )?,
+        runtime::kafka::enable_stats(&mut runtime::kafka::group_consumer_config(
+            &kafka,
+            &group_id(&kafka),
+        ))
+        .create_with_context(ProcessorContext {
+            events: events_tx,
+            topic: topics.commands.clone(),
+        })?,
     );
     consumer.subscribe(&[&topics.commands])?;
+    readiness.probe_broker(&kafka, topics.commands.clone());
+    readiness.report("group", Err("not joined yet".into()));
     let writer = Writer::new(
         runtime::kafka::producer(&kafka)?,
         topics.events.clone(),
@@ -127,10 +199,19 @@ pub async fn run(
     let expiry = expiry::ExpiryTicker::from_env(&kafka)?;
     tracing::info!(%owner, topic = %topics.commands, "command processor started");
 
+    let mut takeover = Takeover {
+        owner: owner.clone(),
+        kafka: kafka.clone(),
+        writer: writer.clone(),
+        consumer: Arc::clone(&consumer),
+        append_delay,
+        latest: HashMap::new(),
+        next_token: 0,
+    };
     let mut assigned: HashSet<i32> = HashSet::new();
     let mut workers: HashMap<i32, Worker> = HashMap::new();
     let mut takeovers: JoinSet<TakeoverResult> = JoinSet::new();
-    let mut running: JoinSet<(i32, Result<(), PartitionError>)> = JoinSet::new();
+    let mut running: JoinSet<WorkerResult> = JoinSet::new();
 
     loop {
         metrics::gauge!("agora_processor_partitions_owned").set(workers.len() as f64);
@@ -140,14 +221,11 @@ pub async fn run(
                 RebalanceEvent::Assigned(partitions) => {
                     for partition in partitions {
                         assigned.insert(partition);
-                        let (kafka, writer, consumer, owner) =
-                            (kafka.clone(), writer.clone(), Arc::clone(&consumer), owner.clone());
-                        takeovers.spawn(async move {
-                            let result = OwnedPartition::take_over(partition, &owner, &kafka, writer, consumer, append_delay).await;
-                            (partition, result)
-                        });
+                        takeover.start(&mut takeovers, partition, Duration::ZERO);
                     }
-                    readiness.set(!assigned.is_empty());
+                    // Joined, even with nothing assigned: a standby beyond the partition
+                    // count is as ready as it can be.
+                    readiness.report("group", Ok(()));
                 }
                 RebalanceEvent::Revoked(partitions) => {
                     for partition in partitions {
@@ -159,44 +237,73 @@ pub async fn run(
                 }
             },
             Some(joined) = takeovers.join_next() => {
-                let Ok((partition, result)) = joined else { continue };
+                let Ok((partition, token, result)) = joined else { continue };
+                if !takeover.is_latest(partition, token) {
+                    tracing::info!(partition, "an earlier takeover finished after a newer one started; ignored");
+                    continue;
+                }
                 match result {
-                    Ok((owned, committed)) if assigned.contains(&partition) && !workers.contains_key(&partition) => {
+                    // A worker still running here came from an earlier takeover, which this
+                    // one's marker fences: it is replaced (dropping its queue stops it).
+                    Ok((owned, committed)) if assigned.contains(&partition) => {
                         let resume_at = match committed {
                             Offset::Offset(offset) => Offset::Offset(offset),
                             _ => Offset::Beginning,
                         };
                         if let Err(error) = consumer.seek(&topics.commands, partition, resume_at, Duration::from_secs(5)) {
-                            tracing::error!(partition, %error, "seek failed; partition stays paused");
+                            tracing::error!(partition, %error, retry_in = ?TAKEOVER_RETRY, "seek failed; taking the partition over again");
+                            takeover.start(&mut takeovers, partition, TAKEOVER_RETRY);
                             continue;
                         }
                         let mut list = TopicPartitionList::new();
                         list.add_partition(&topics.commands, partition);
                         if let Err(error) = consumer.resume(&list) {
-                            tracing::error!(partition, %error, "resume failed");
+                            tracing::error!(partition, %error, retry_in = ?TAKEOVER_RETRY, "resume failed; taking the partition over again");
+                            takeover.start(&mut takeovers, partition, TAKEOVER_RETRY);
                             continue;
                         }
                         let (tx, rx) = mpsc::channel(2 * partition::MAX_BATCH);
                         let expiry = expiry.clone();
-                        running.spawn(async move { (partition, owned.run(rx, expiry).await) });
-                        workers.insert(partition, Worker { commands: tx });
+                        running.spawn(async move { (partition, token, owned.run(rx, expiry).await) });
+                        workers.insert(partition, Worker { commands: tx, token });
                     }
                     Ok(_) => tracing::info!(partition, "takeover finished after the partition moved on"),
-                    Err(error) => tracing::error!(partition, %error, "takeover failed; waiting for the next rebalance"),
+                    Err(error) if assigned.contains(&partition) => {
+                        tracing::error!(partition, %error, retry_in = ?TAKEOVER_RETRY, "takeover failed; trying again");
+                        takeover.start(&mut takeovers, partition, TAKEOVER_RETRY);
+                    }
+                    Err(error) => tracing::error!(partition, %error, "takeover failed after the partition moved on"),
                 }
             },
             Some(finished) = running.join_next() => {
-                if let Ok((partition, result)) = finished {
+                if let Ok((partition, token, result)) = finished {
+                    if workers.get(&partition).is_none_or(|worker| worker.token != token) {
+                        tracing::info!(partition, "a replaced partition worker stopped");
+                        continue;
+                    }
                     workers.remove(&partition);
                     let mut list = TopicPartitionList::new();
                     list.add_partition(&topics.commands, partition);
                     let _ = consumer.pause(&list);
                     match result {
                         Ok(()) => tracing::info!(partition, "partition worker stopped"),
+                        Err(PartitionError::Fenced { marker }) if assigned.contains(&partition) => {
+                            // The group still says this instance owns it: the fencing owner is
+                            // a member the group has not yet noticed is gone. Take it back;
+                            // a live owner would be revoked from one of us by the group.
+                            tracing::warn!(partition, marker, retry_in = ?TAKEOVER_RETRY, "fenced while still assigned: late writes acknowledged to nobody; taking the partition over again");
+                            takeover.start(&mut takeovers, partition, TAKEOVER_RETRY);
+                        }
                         Err(PartitionError::Fenced { marker }) => tracing::warn!(
                             partition, marker, "fenced by a newer owner: late writes acknowledged to nobody, partition given up"
                         ),
-                        Err(error) => tracing::error!(partition, %error, "partition worker failed; partition given up until the next rebalance"),
+                        Err(error) if assigned.contains(&partition) => {
+                            // A new takeover appends a new marker: whatever the failed worker
+                            // left half-done is fenced and re-read from the log.
+                            tracing::error!(partition, %error, retry_in = ?TAKEOVER_RETRY, "partition worker failed; taking the partition over again");
+                            takeover.start(&mut takeovers, partition, TAKEOVER_RETRY);
+                        }
+                        Err(error) => tracing::error!(partition, %error, "partition worker failed after the partition moved on"),
                     }
                 }
             },
@@ -212,10 +319,11 @@ pub async fn run(
         }
     }
 
+    readiness.report("group", Err("shutting down".into()));
     tracing::info!("draining partition workers");
     workers.clear();
     while let Some(finished) = running.join_next().await {
-        if let Ok((partition, Err(error))) = finished {
+        if let Ok((partition, _, Err(error))) = finished {
             tracing::warn!(partition, %error, "partition worker ended with an error during shutdown");
         }
     }

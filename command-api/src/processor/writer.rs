@@ -4,7 +4,7 @@ use futures::future::try_join_all;
 use rdkafka::{
     error::KafkaError,
     message::{Header, OwnedHeaders},
-    producer::{FutureProducer, FutureRecord},
+    producer::FutureRecord,
     util::Timeout,
 };
 use schemas::{
@@ -28,14 +28,18 @@ pub enum WriteError {
 /// Writes to the events and replies topics through one idempotent producer.
 #[derive(Clone)]
 pub struct Writer {
-    producer: FutureProducer,
+    producer: runtime::kafka::Producer,
     events_topic: String,
     replies_topic: String,
 }
 
 impl Writer {
     /// A writer over `producer`.
-    pub fn new(producer: FutureProducer, events_topic: String, replies_topic: String) -> Self {
+    pub fn new(
+        producer: runtime::kafka::Producer,
+        events_topic: String,
+        replies_topic: String,
+    ) -> Self {
         Self {
             producer,
             events_topic,
@@ -44,19 +48,21 @@ impl Writer {
     }
 
     /// Appends `records` to events partition `partition`, in order, and returns their offsets
-    /// once the broker has acknowledged every one of them.
+    /// once the broker has acknowledged every one of them. `traceparents[i]` (when present) is
+    /// the trace context record `i` continues, written as its `traceparent` header.
     pub async fn append(
         &self,
         partition: i32,
         records: &[LogRecord],
-        traceparent: Option<&str>,
+        traceparents: &[Option<String>],
     ) -> Result<Vec<i64>, WriteError> {
         let mut encoded = Vec::with_capacity(records.len());
-        for record in records {
-            encoded.push((record, serde_json::to_vec(record)?));
+        for (i, record) in records.iter().enumerate() {
+            let traceparent = traceparents.get(i).and_then(Option::as_deref);
+            encoded.push((record, traceparent, serde_json::to_vec(record)?));
         }
-        let sends = encoded.iter().map(|(record, payload)| {
-            let (key, headers) = headers_for(record, traceparent);
+        let sends = encoded.iter().map(|(record, traceparent, payload)| {
+            let (key, headers) = headers_for(record, *traceparent);
             let producer = &self.producer;
             let topic = &self.events_topic;
             async move {

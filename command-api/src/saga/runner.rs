@@ -16,13 +16,7 @@ use super::{
     reactions::{self, ProviderCall, Reaction, Rules},
     view::{Cause, SagaEvent, View},
 };
-use crate::wire::CommandEnvelope;
-use futures::future::try_join_all;
-use rdkafka::{
-    error::KafkaError,
-    producer::{FutureProducer, FutureRecord},
-    util::Timeout,
-};
+use rdkafka::error::KafkaError;
 use runtime::{
     config::{ConfigError, KafkaConfig, env_millis, env_parse, env_string},
     health::Readiness,
@@ -31,6 +25,9 @@ use runtime::{
 };
 
 mod catch_up;
+mod emit;
+
+use self::emit::{Emitter, Traced};
 
 /// Largest batch of log items handled at once.
 const MAX_BATCH: usize = 500;
@@ -145,6 +142,14 @@ pub async fn run(
         backoff: config.provider_backoff,
     };
     tracing::info!(%log_epoch, partitions, checkpoints = stored.len(), "checkout saga started");
+    readiness.probe_broker(&config.kafka, topics.events.clone());
+    readiness.probe("postgres", {
+        let pool = pool.clone();
+        move || {
+            let pool = pool.clone();
+            async move { crate::db::answers(&pool).await }
+        }
+    });
     readiness.set(true);
     let mut pending: HashMap<i32, Position> = HashMap::new();
     if stored.is_empty() {
@@ -245,11 +250,24 @@ impl Saga {
                 touched.push(item.partition);
             }
             let live = item.offset >= self.react_from.get(&item.partition).copied().unwrap_or(0);
+            // Live records get a span continuing the trace of the command that wrote them;
+            // the commands they cause carry its context on.
+            let span = if live {
+                record_span(item)
+            } else {
+                tracing::Span::none()
+            };
+            let _in_span = span.enter();
+            let trace = runtime::trace_context::outgoing(&span, item.traceparent.as_deref());
             for (cause, event) in read_events(item) {
                 self.view.apply(&event);
                 if live {
                     count_outcome(&event);
-                    reactions.extend(reactions::react(&cause, &event, &self.view, &self.rules));
+                    reactions.extend(
+                        reactions::react(&cause, &event, &self.view, &self.rules)
+                            .into_iter()
+                            .map(|reaction| (reaction, trace.clone())),
+                    );
                 }
             }
         }
@@ -272,15 +290,21 @@ impl Saga {
 
     /// Settles provider calls, logs escalations, emits the commands and waits for their acks;
     /// returns how many commands were emitted.
-    async fn perform(&self, reactions: Vec<Reaction>) -> Result<usize, SagaError> {
+    async fn perform(
+        &self,
+        reactions: Vec<(Reaction, Option<String>)>,
+    ) -> Result<usize, SagaError> {
         let mut commands = Vec::with_capacity(reactions.len());
-        for reaction in reactions {
+        for (reaction, trace) in reactions {
             let reaction = match reaction {
                 Reaction::Call(call) => self.settle(&call).await,
                 other => other,
             };
             match reaction {
-                Reaction::Send(envelope) => commands.push(envelope),
+                Reaction::Send(envelope) => commands.push(Traced {
+                    envelope,
+                    traceparent: trace,
+                }),
                 Reaction::Escalate(escalation) => tracing::error!(
                     order.id = ?escalation.order_id,
                     stream = %escalation.stream,
@@ -319,6 +343,26 @@ impl Saga {
     }
 }
 
+/// The span of one live record: the ids of its commit go on every line logged under it.
+fn record_span(item: &LogItem) -> tracing::Span {
+    let ItemKind::Counted(Counted::Commit(commit)) = &item.kind else {
+        return tracing::Span::none();
+    };
+    let first = commit.events.first();
+    let span = tracing::info_span!(
+        "saga.record",
+        partition = item.partition,
+        offset = item.offset,
+        // An e-mail claim's stream name is the address itself.
+        stream = domain::email_claim::loggable_stream(&commit.stream),
+        command.id = %commit.command_id,
+        correlation_id = first.map(|e| e.correlation_id.to_string()).unwrap_or_default(),
+        causation_id = first.map(|e| e.causation_id.to_string()).unwrap_or_default(),
+    );
+    runtime::trace_context::continue_from(&span, item.traceparent.as_deref());
+    span
+}
+
 /// The events of `item` the saga follows, decoded; undecodable ones are logged and skipped.
 fn read_events(item: &LogItem) -> Vec<(Cause, SagaEvent)> {
     match &item.kind {
@@ -352,45 +396,6 @@ fn read_events(item: &LogItem) -> Vec<(Cause, SagaEvent)> {
         ItemKind::Counted(Counted::Rejection(_))
         | ItemKind::Marker { .. }
         | ItemKind::Zombie { .. } => Vec::new(),
-    }
-}
-
-/// Produces command envelopes to their streams' partitions.
-struct Emitter {
-    producer: FutureProducer,
-    topic: String,
-    partitions: i32,
-}
-
-impl Emitter {
-    /// Produces `commands` in order and waits until the broker acknowledged all of them.
-    async fn emit(&self, commands: &[CommandEnvelope]) -> Result<(), SagaError> {
-        let mut encoded: Vec<(&CommandEnvelope, Vec<u8>)> = Vec::with_capacity(commands.len());
-        for command in commands {
-            encoded.push((command, serde_json::to_vec(command)?));
-        }
-        let sends = encoded.iter().map(|(command, payload)| {
-            let partition = runtime::kafka::partition_for(&command.stream, self.partitions);
-            self.producer.send(
-                FutureRecord::to(&self.topic)
-                    .partition(partition)
-                    .key(&command.stream)
-                    .payload(payload),
-                Timeout::Never,
-            )
-        });
-        try_join_all(sends.map(|send| async move { send.await.map_err(|(error, _)| error) }))
-            .await?;
-        for command in commands {
-            let name = command
-                .command
-                .get("type")
-                .and_then(serde_json::Value::as_str)
-                .unwrap_or("unknown")
-                .to_string();
-            metrics::counter!("agora_saga_commands_total", "command" => name).increment(1);
-        }
-        Ok(())
     }
 }
 

@@ -28,6 +28,18 @@ pub fn stream_id(email: &Email) -> String {
     format!("{KIND}-{email}")
 }
 
+/// `stream` as logs may show it: an address is personal data, so an address's stream is shown
+/// by its kind only (`email-<redacted>`); every other stream name carries no personal data.
+pub fn loggable_stream(stream: &str) -> &str {
+    match stream
+        .strip_prefix(KIND)
+        .and_then(|rest| rest.strip_prefix('-'))
+    {
+        Some(_) => "email-<redacted>",
+        None => stream,
+    }
+}
+
 /// The claim state of one address.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmailClaim {

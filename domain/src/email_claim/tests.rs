@@ -47,6 +47,13 @@ fn stream_id_uses_the_normalized_address() {
 }
 
 #[test]
+fn logs_show_an_address_stream_without_the_address_and_other_streams_unchanged() {
+    assert_eq!(loggable_stream(&stream_id(&email())), "email-<redacted>");
+    assert_eq!(loggable_stream("customer-1"), "customer-1");
+    assert_eq!(loggable_stream("emails-1"), "emails-1");
+}
+
+#[test]
 fn claiming_a_fresh_address_is_accepted() {
     given([]).when(claim(ADA)).then([claimed(ADA)]);
 }

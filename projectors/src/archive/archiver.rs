@@ -29,6 +29,7 @@ use super::{ArchivedRecord, NAME};
 use crate::{
     checkpoint,
     error::ProjectorError,
+    membership::Assignment,
     runner::{Advance, RunContext},
 };
 
@@ -50,8 +51,12 @@ impl Archiver {
     /// Archives until shutdown, retrying from the checkpoint after transient failures.
     pub async fn run(self, context: RunContext, shutdown: Shutdown) -> Result<(), ProjectorError> {
         let mut backoff = FIRST_BACKOFF;
+        let mut assignment = context.assignment.clone();
         while !shutdown.is_triggered() {
-            match self.run_from_checkpoint(&context, &shutdown).await {
+            match self
+                .run_from_checkpoint(&context, &mut assignment, &shutdown)
+                .await
+            {
                 Ok(()) => backoff = FIRST_BACKOFF,
                 Err(error) if error.is_transient() => {
                     tracing::error!(projection = NAME, error = %error, retry_in = ?backoff, "archiver failed; retrying from its checkpoint");
@@ -68,15 +73,27 @@ impl Archiver {
         Ok(())
     }
 
-    /// Reads from the checkpoints until shutdown; returns `Ok` early when the checkpoint moved
-    /// under it (another projector), so the caller starts over from the stored positions.
+    /// Reads the assigned partitions from their checkpoints until shutdown; returns `Ok` early
+    /// when the checkpoint moved under it (another projector) or the owned partitions changed,
+    /// so the caller starts over from the stored positions.
     async fn run_from_checkpoint(
         &self,
         context: &RunContext,
+        assignment: &mut Assignment,
         shutdown: &Shutdown,
     ) -> Result<(), ProjectorError> {
+        let owned = assignment.current(context.partitions);
+        if owned.is_empty() {
+            tokio::select! {
+                _ = shutdown.wait() => {}
+                _ = assignment.changed() => {}
+            }
+            return Ok(());
+        }
         checkpoint::ensure(&self.pool, NAME, context.partitions, self.log_epoch).await?;
-        let starts = checkpoint::load(&self.pool, NAME, context.partitions, self.log_epoch).await?;
+        let mut starts =
+            checkpoint::load(&self.pool, NAME, context.partitions, self.log_epoch).await?;
+        starts.retain(|start| owned.contains(&start.partition));
         let consumer = open(context, &starts)?;
         let mut rules: HashMap<i32, PartitionRules> = starts
             .iter()
@@ -89,6 +106,7 @@ impl Archiver {
         loop {
             let first = tokio::select! {
                 _ = shutdown.wait() => return Ok(()),
+                _ = assignment.changed() => return Ok(()),
                 first = tokio::time::timeout(context.batch.idle, consumer.recv()) => first,
             };
             let Ok(first) = first else { continue };

@@ -16,7 +16,7 @@ use rdkafka::{
     consumer::{BaseConsumer, Consumer},
     error::KafkaError,
     message::{Header, OwnedHeaders},
-    producer::{FutureProducer, FutureRecord},
+    producer::FutureRecord,
 };
 use runtime::{config::KafkaConfig, kafka, topics::TopicsError};
 use sqlx::PgPool;
@@ -237,7 +237,7 @@ async fn load(
 /// Republishes archived offsets `from..to` of `partition`, verifying every delivered offset.
 async fn republish(
     pool: &PgPool,
-    producer: &FutureProducer,
+    producer: &runtime::kafka::Producer,
     topic: &str,
     partition: i32,
     mut from: i64,

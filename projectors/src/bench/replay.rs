@@ -133,6 +133,7 @@ pub async fn replay(
         batch: config.batch,
         dlq: dlq.clone(),
         stop_at: Some(targets),
+        assignment: crate::membership::Assignment::All,
     };
     let shutdown = Shutdown::new();
     let mut tasks: JoinSet<(ProjectionTime, Result<(), ProjectorError>)> = JoinSet::new();

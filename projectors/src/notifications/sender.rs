@@ -99,23 +99,33 @@ impl Sender {
         };
         let attempt = u32::try_from(mail.attempts).unwrap_or(0) + 1;
         // Ids and kinds only: addresses are personal data and stay out of the logs.
-        match self.mailer.send(&mail).await {
+        let outcome = match self.mailer.send(&mail).await {
             Ok(()) => {
                 store::mark_sent(&mut tx, &mail).await?;
                 tracing::debug!(notification.id = %mail.notification_id, kind = %mail.kind, "notification sent");
+                "sent"
             }
             Err(error) if error.is_transient() && attempt < self.max_attempts => {
                 let delay = retry_delay(attempt);
                 store::mark_deferred(&mut tx, mail.notification_id, &error.to_string(), delay)
                     .await?;
                 tracing::warn!(notification.id = %mail.notification_id, kind = %mail.kind, attempt, retry_in = ?delay, error = %error, "notification not sent; will retry");
+                "deferred"
             }
             Err(error) => {
                 store::mark_failed(&mut tx, mail.notification_id, &error.to_string()).await?;
                 tracing::error!(notification.id = %mail.notification_id, kind = %mail.kind, attempt, error = %error, "notification failed for good");
+                "failed"
             }
-        }
+        };
         tx.commit().await?;
+        // Counted once settled, so a rolled-back attempt is not reported as sent.
+        metrics::counter!(
+            "agora_notifications_sent_total",
+            "kind" => mail.kind.to_string(),
+            "outcome" => outcome
+        )
+        .increment(1);
         Ok(Step::Settled)
     }
 }

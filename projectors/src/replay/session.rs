@@ -102,6 +102,8 @@ impl Session {
             },
             dlq: Arc::new(DeadLetters::discarding(&config.kafka)),
             stop_at: None,
+            // A rebuild is no group member: it reads the whole log beside the live replicas.
+            assignment: crate::membership::Assignment::All,
         };
         Ok(Self {
             config,

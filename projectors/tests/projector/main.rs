@@ -27,6 +27,7 @@ mod replay;
 mod replay_bench;
 mod replicas;
 mod restore_state;
+mod scale_out;
 mod shutdown;
 mod support;
 mod zombies;

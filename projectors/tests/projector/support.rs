@@ -7,9 +7,13 @@ use chrono::Utc;
 use domain::Aggregate;
 use rdkafka::{
     message::{Header, OwnedHeaders},
-    producer::{FutureProducer, FutureRecord},
+    producer::FutureRecord,
 };
-use runtime::{kafka, testing::TestNamespace};
+use runtime::{
+    kafka,
+    log::{LogItem, LogReader, PartitionStart},
+    testing::TestNamespace,
+};
 use schemas::{Commit, EventEnvelope, LogRecord, OwnershipMarker, log_record};
 use uuid::Uuid;
 
@@ -32,7 +36,7 @@ pub struct Pending {
 
 /// Writes the events log of one namespace the way command processors do.
 pub struct Log {
-    pub producer: FutureProducer,
+    pub producer: runtime::kafka::Producer,
     pub topic: String,
     pub partitions: i32,
     epochs: HashMap<i32, i64>,
@@ -206,7 +210,7 @@ impl Log {
 
 /// Produces `records` with `producer`, awaiting every delivery.
 pub async fn send_with(
-    producer: &FutureProducer,
+    producer: &runtime::kafka::Producer,
     topic: &str,
     records: Vec<Pending>,
 ) -> Vec<(i32, i64)> {
@@ -261,4 +265,37 @@ pub fn envelope(
         actor: "staff:test".into(),
         data,
     }
+}
+
+/// Every record of the namespace's events log, read under the log rules from offset 0 until
+/// no record arrived for `quiet` (the local broker's high watermark cannot be trusted, see
+/// [`Log::ends`]).
+pub async fn scan_log(ns: &TestNamespace, quiet: Duration) -> Vec<LogItem> {
+    let starts: Vec<PartitionStart> = (0..ns.kafka.partitions)
+        .map(PartitionStart::beginning)
+        .collect();
+    let mut reader =
+        LogReader::open(&ns.kafka, &ns.kafka.topics().events, &starts).expect("log reader");
+    let mut items = Vec::new();
+    // The first fetch after an assignment takes a while; after that, quiet means done.
+    let mut wait = Duration::from_secs(10).max(quiet);
+    while let Ok(item) = tokio::time::timeout(wait, reader.next()).await {
+        items.push(item.expect("log record"));
+        wait = quiet;
+    }
+    items
+}
+
+/// Where a scanned log ends: the next offset of each partition.
+pub fn ends_of(items: &[LogItem], partitions: i32) -> Vec<i64> {
+    (0..partitions)
+        .map(|p| {
+            items
+                .iter()
+                .filter(|item| item.partition == p)
+                .map(|item| item.offset + 1)
+                .max()
+                .unwrap_or(0)
+        })
+        .collect()
 }

@@ -59,6 +59,9 @@ pub struct QueryRoot(
     admin::AdminQuery,
 );
 
+/// Most directives one field may carry (`@include`/`@skip` twice over is already unusual).
+const MAX_DIRECTIVES_PER_FIELD: usize = 4;
+
 /// The schema type served at `/graphql`.
 pub type AgoraSchema = Schema<QueryRoot, EmptyMutation, subscription::SubscriptionRoot>;
 
@@ -72,6 +75,8 @@ pub fn build(limits: Limits) -> AgoraSchema {
     )
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
+    // Repeating a directive on one field multiplies validation work without changing results.
+    .limit_directives(MAX_DIRECTIVES_PER_FIELD)
     .extension(error_codes::ErrorCodes::new(limits))
     .extension(crate::observe::OperationMetrics)
     .finish()

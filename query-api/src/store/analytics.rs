@@ -41,6 +41,15 @@ impl Analytics {
                 .with_compression(Compression::None),
         }
     }
+
+    /// Whether ClickHouse answers with this client's database (a readiness probe).
+    pub async fn ping(&self) -> Result<(), clickhouse::error::Error> {
+        self.client
+            .query("SELECT 1")
+            .fetch_one::<u8>()
+            .await
+            .map(|_| ())
+    }
 }
 
 /// An inclusive range of days.

@@ -70,6 +70,30 @@ impl Store {
         Ok(ready)
     }
 
+    /// The `/readyz` report: Postgres with the read models (every query needs them) and
+    /// ClickHouse (the analytics queries), each bounded by `timeout`.
+    pub async fn readiness(&self, timeout: std::time::Duration) -> runtime::health::Report {
+        let postgres = async {
+            match tokio::time::timeout(timeout, self.ready()).await {
+                Ok(Ok(true)) => Ok(()),
+                Ok(Ok(false)) => {
+                    Err("read models missing (run the projector's migrations)".to_string())
+                }
+                Ok(Err(error)) => Err(format!("unreachable: {error}")),
+                Err(_) => Err(format!("no answer within {timeout:?}")),
+            }
+        };
+        let clickhouse = async {
+            match tokio::time::timeout(timeout, self.analytics.ping()).await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(error)) => Err(format!("unreachable: {error}")),
+                Err(_) => Err(format!("no answer within {timeout:?}")),
+            }
+        };
+        let (postgres, clickhouse) = tokio::join!(postgres, clickhouse);
+        runtime::health::Report::from_outcomes([("postgres", postgres), ("clickhouse", clickhouse)])
+    }
+
     /// The pool, for a statement about to run; counts it.
     fn counted(&self) -> &PgPool {
         self.statements.fetch_add(1, Ordering::Relaxed);

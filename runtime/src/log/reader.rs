@@ -110,7 +110,7 @@ pub enum LogReadError {
 
 /// Reads assigned partitions of the events topic under the log rules.
 pub struct LogReader {
-    consumer: StreamConsumer,
+    consumer: StreamConsumer<crate::kafka_stats::StatsContext>,
     rules: HashMap<i32, PartitionRules>,
     positions: HashMap<i32, i64>,
 }
@@ -122,10 +122,13 @@ impl LogReader {
         topic: &str,
         starts: &[PartitionStart],
     ) -> Result<Self, LogReadError> {
-        let consumer: StreamConsumer = crate::kafka::assigned_consumer_config(kafka)
+        let mut config = crate::kafka::assigned_consumer_config(kafka);
+        // Statistics give every reader's lag (`agora_kafka_consumer_lag`).
+        crate::kafka::enable_stats(&mut config)
             // A position outside the log is an error, never a silent jump to another offset.
-            .set("auto.offset.reset", "error")
-            .create()?;
+            .set("auto.offset.reset", "error");
+        let consumer: StreamConsumer<crate::kafka_stats::StatsContext> =
+            config.create_with_context(crate::kafka_stats::StatsContext)?;
         let mut assignment = TopicPartitionList::new();
         let mut rules = HashMap::new();
         let mut positions = HashMap::new();

@@ -1,6 +1,7 @@
-//! `/healthz` (the process answers) and `/readyz` (the broker answers).
+//! `/healthz` (the process answers) and `/readyz` (the broker and Postgres answer).
 
-use axum::{extract::State, http::StatusCode};
+use axum::extract::State;
+use runtime::health::Readiness;
 
 use crate::startup::AppState;
 
@@ -9,18 +10,20 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Readiness: the broker's metadata for the commands topic is reachable.
-pub async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    let kafka = state.kafka.clone();
-    let topic = kafka.topics().commands;
-    let reachable = tokio::task::spawn_blocking(move || {
-        runtime::kafka::partition_count(&kafka, &topic).is_ok()
-    })
-    .await
-    .unwrap_or(false);
-    if reachable {
-        (StatusCode::OK, "ready")
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "broker unreachable")
-    }
+/// Readiness: every check of [`readiness`], as a JSON report (503 naming what fails).
+pub async fn readyz(State(state): State<AppState>) -> runtime::health::Report {
+    state.readiness.evaluate().await
+}
+
+/// The API's readiness checks: the broker's metadata for the commands topic, and Postgres
+/// (look-ups and the API's own tables live there).
+pub fn readiness(kafka: &runtime::config::KafkaConfig, db: &sqlx::PgPool) -> Readiness {
+    let readiness = Readiness::default();
+    readiness.probe_broker(kafka, kafka.topics().commands);
+    let db = db.clone();
+    readiness.probe("postgres", move || {
+        let db = db.clone();
+        async move { crate::db::answers(&db).await }
+    });
+    readiness
 }

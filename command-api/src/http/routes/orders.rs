@@ -118,9 +118,26 @@ pub async fn checkout(
             "this cart belongs to another customer".into(),
         ));
     }
-    if cart.lines.is_empty() {
-        return Err(ApiError::field("cart_id", "the cart is empty"));
-    }
+    // The request is what the client sent: its cart and address, not the cart's lines, which
+    // the first attempt's order empties.
+    let identity = RequestIdentity::from_request(
+        &headers,
+        &caller,
+        "checkout",
+        &json!({ "cart_id": cart_id, "address": request.shipping_address }),
+    )?;
+    let order_id = derived_id(identity.command_id, "order");
+    let stream = stream_id(order_id);
+    // A retry whose first attempt placed the order (and emptied the cart) gets that order:
+    // the processors know the command id and answer with the original outcome, whatever the
+    // body. Without that order an empty cart really is empty.
+    let placed_before = if cart.lines.is_empty() && headers.contains_key("idempotency-key") {
+        lookups::order(&state.db, order_id)
+            .await?
+            .filter(|order| order.customer_id == customer)
+    } else {
+        None
+    };
     let lines: Vec<OrderLine> = cart
         .lines
         .iter()
@@ -133,7 +150,12 @@ pub async fn checkout(
             unit_price: line.unit_price,
         })
         .collect();
-    let mut subtotal = Money::zero(lines[0].unit_price.currency);
+    let currency = match (lines.first(), &placed_before) {
+        (Some(line), _) => line.unit_price.currency,
+        (None, Some(order)) => order.total.currency,
+        (None, None) => return Err(ApiError::field("cart_id", "the cart is empty")),
+    };
+    let mut subtotal = Money::zero(currency);
     for line in &lines {
         let amount = line
             .unit_price
@@ -147,11 +169,6 @@ pub async fn checkout(
     };
     let total = subtotal.checked_sub(discount).map_err(money_error)?;
 
-    let body_for_hash =
-        json!({ "cart_id": cart_id, "address": request.shipping_address, "lines": lines });
-    let identity = RequestIdentity::from_request(&headers, &caller, "checkout", &body_for_hash)?;
-    let order_id = derived_id(identity.command_id, "order");
-    let stream = stream_id(order_id);
     let place = json!({ "type": "PlaceOrder", "data": {
         "order_id": order_id,
         "customer_id": customer,

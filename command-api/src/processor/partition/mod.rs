@@ -125,7 +125,8 @@ impl OwnedPartition {
         let mut answers = Vec::new();
         let mut in_batch = HashSet::new();
         let mut last_offset = None;
-        let mut traceparent = None;
+        // The trace context each record continues: its command's span.
+        let mut traces = Vec::new();
         for message in messages {
             if message.offset() < self.next_command_offset {
                 continue; // delivered again after a seek; already handled
@@ -138,29 +139,35 @@ impl OwnedPartition {
                     continue;
                 }
             };
-            if traceparent.is_none() {
-                traceparent = runtime_header(&message, schemas::log_record::HEADER_TRACEPARENT);
-            }
+            let incoming = runtime_header(&message, schemas::log_record::HEADER_TRACEPARENT);
             let command = command_type(&envelope);
+            let span = command_span(&envelope, &command);
+            runtime::trace_context::continue_from(&span, incoming.as_deref());
+            let _in_span = span.enter();
             if self.state.outcome(&envelope.command_id).is_some()
                 || !in_batch.insert(envelope.command_id)
             {
+                tracing::debug!(outcome = "duplicate", "command answered from the log");
                 outcomes.push((command, "duplicate", String::new()));
                 answers.push(Answer::FromLog(Box::new(envelope)));
                 continue;
             }
             match self.decide(&mut overlay, &envelope) {
                 Ok(record) => {
-                    outcomes.push(match &record {
+                    let outcome = match &record {
                         LogRecord::Rejection(rejection) => {
                             (command, "rejected", rejection.error.code.clone())
                         }
                         _ => (command, "accepted", String::new()),
-                    });
+                    };
+                    tracing::debug!(outcome = outcome.1, code = %outcome.2, "command decided");
+                    outcomes.push(outcome);
+                    traces.push(runtime::trace_context::outgoing(&span, incoming.as_deref()));
                     records.push(record);
                     answers.push(Answer::FromLog(Box::new(envelope)));
                 }
                 Err(answer) => {
+                    tracing::debug!(outcome = "malformed", "command refused as malformed");
                     outcomes.push((command, "malformed", String::new()));
                     answers.push(answer);
                 }
@@ -175,7 +182,7 @@ impl OwnedPartition {
             }
             let offsets = self
                 .writer
-                .append(self.partition, &records, traceparent.as_deref())
+                .append(self.partition, &records, &traces)
                 .await?;
             let through = offsets.iter().copied().max().unwrap_or(0);
             self.read_back_through(through).await?;
@@ -379,6 +386,20 @@ fn apply_item(
         }
     }
     Ok(())
+}
+
+/// The span of one command: its decision, and the parent of whatever its commit causes
+/// downstream. Its fields go on every log line written while deciding it.
+fn command_span(envelope: &CommandEnvelope, command: &str) -> tracing::Span {
+    tracing::info_span!(
+        "command",
+        command.id = %envelope.command_id,
+        command.r#type = command,
+        // An e-mail claim's stream name is the address itself.
+        stream = domain::email_claim::loggable_stream(&envelope.stream),
+        correlation_id = %envelope.correlation_id,
+        causation_id = %envelope.causation_id,
+    )
 }
 
 /// The command's type name (`ReserveStock`, …) for metrics; `unknown` when the body has none.

@@ -35,7 +35,7 @@ impl OwnedPartition {
             owner: owner.to_string(),
             written_at: Utc::now(),
         });
-        let epoch = writer.append(partition, &[marker], None).await?[0];
+        let epoch = writer.append(partition, &[marker], &[None]).await?[0];
         let mut log = LogReader::open(
             kafka,
             &topics.events,

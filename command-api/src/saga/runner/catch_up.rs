@@ -85,7 +85,13 @@ impl Saga {
         let reconciliation = ledger.reconcile(&self.view, &self.rules);
         drop(ledger);
         let (orders, payments) = self.view.size();
-        let commands = self.perform(reconciliation.reactions).await?;
+        // Re-emitted commands start new traces: the requests that began these checkouts are gone.
+        let reactions = reconciliation
+            .reactions
+            .into_iter()
+            .map(|r| (r, None))
+            .collect();
+        let commands = self.perform(reactions).await?;
         tracing::info!(
             records = read,
             orders,

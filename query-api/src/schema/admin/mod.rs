@@ -8,6 +8,17 @@
 //! `deadLetterRedrives` shows what Postgres holds: the re-drives operators ran. Projection
 //! status likewise comes from Postgres (checkpoints and versions); lag in records needs the
 //! broker's high watermarks and is what `agora-projector list` reports.
+//!
+//! The entry point and its fields live here; the types they return, by resource, in
+//! [`stock`], [`coupons`] and [`operations`].
+
+mod coupons;
+mod operations;
+mod stock;
+
+pub use coupons::{Coupon, CouponConnection, CouponEdge, Redemption};
+pub use operations::{Checkpoint, ProjectionStatus, ProjectionVersion, Redrive};
+pub use stock::{Reservation, StockConnection, StockEdge, StockItem};
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -25,7 +36,6 @@ use crate::{
     error::QueryError,
     pagination::{self, Page, PageInfo},
     store::{
-        admin::{CouponRow, RedemptionRow, ReservationRow},
         customers::CustomerKey,
         orders::{OrderFilter as StoreOrderFilter, OrderKey},
     },
@@ -370,250 +380,4 @@ pub struct CustomerConnection {
     pub edges: Vec<CustomerEdge>,
     /// Where this page sits.
     pub page_info: PageInfo,
-}
-
-/// Stock of one SKU, with the reservations holding it.
-pub struct StockItem(Inventory);
-
-/// Stock of one SKU, with the reservations holding it.
-#[Object]
-impl StockItem {
-    /// The stock figures.
-    async fn inventory(&self) -> &Inventory {
-        &self.0
-    }
-
-    /// Reserved lines of orders not yet paid, oldest first.
-    async fn reservations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Reservation>> {
-        let rows = loaders(ctx)?
-            .commerce
-            .reservations
-            .load_one(self.0.0.sku.clone())
-            .await?
-            .unwrap_or_default();
-        Ok(rows.into_iter().map(Reservation::from).collect())
-    }
-}
-
-/// A low-stock SKU and its cursor.
-#[derive(SimpleObject)]
-pub struct StockEdge {
-    /// Pass as `after` to continue after this SKU.
-    pub cursor: String,
-    /// The SKU's stock.
-    pub node: StockItem,
-}
-
-/// A page of low-stock SKUs.
-#[derive(SimpleObject)]
-pub struct StockConnection {
-    /// The SKUs of this page.
-    pub edges: Vec<StockEdge>,
-    /// Where this page sits.
-    pub page_info: PageInfo,
-}
-
-/// Units an open order holds.
-#[derive(Debug, Clone, SimpleObject)]
-pub struct Reservation {
-    /// The order.
-    pub order_id: ID,
-    /// Its line.
-    pub line: i32,
-    /// Units held.
-    pub quantity: i32,
-    /// `placed` or `confirmed`.
-    pub order_status: String,
-    /// When the order was placed.
-    pub placed_at: DateTime<Utc>,
-}
-
-impl From<ReservationRow> for Reservation {
-    fn from(row: ReservationRow) -> Self {
-        Self {
-            order_id: ID(row.order_id.to_string()),
-            line: row.line,
-            quantity: row.quantity,
-            order_status: row.order_status,
-            placed_at: row.placed_at,
-        }
-    }
-}
-
-/// A coupon.
-pub struct Coupon(CouponRow);
-
-/// A coupon.
-#[Object]
-impl Coupon {
-    /// The code customers type.
-    async fn code(&self) -> &str {
-        &self.0.code
-    }
-
-    /// `percentage` or `fixed_amount`.
-    async fn kind(&self) -> &str {
-        &self.0.kind
-    }
-
-    /// Basis points for a percentage (1000 = 10 %), minor units for a fixed amount.
-    async fn value(&self) -> i64 {
-        self.0.value
-    }
-
-    /// Currency of a fixed amount or minimum order value.
-    async fn currency(&self) -> Option<&str> {
-        self.0.currency.as_deref()
-    }
-
-    /// Minimum order value, minor units.
-    async fn min_order_minor(&self) -> Option<i64> {
-        self.0.min_order_minor
-    }
-
-    /// Valid from.
-    async fn valid_from(&self) -> DateTime<Utc> {
-        self.0.valid_from
-    }
-
-    /// Valid until.
-    async fn valid_until(&self) -> DateTime<Utc> {
-        self.0.valid_until
-    }
-
-    /// Most redemptions overall.
-    async fn global_limit(&self) -> Option<i32> {
-        self.0.global_limit
-    }
-
-    /// Most redemptions per customer.
-    async fn per_customer_limit(&self) -> Option<i32> {
-        self.0.per_customer_limit
-    }
-
-    /// Active redemptions (redeemed, not released).
-    async fn redemption_count(&self) -> i32 {
-        self.0.redemptions
-    }
-
-    /// Whether it can still be redeemed.
-    async fn active(&self) -> bool {
-        self.0.active
-    }
-
-    /// Every redemption (active, released or refused), newest first.
-    #[graphql(complexity = "super::VARIANTS_WEIGHT * child_complexity")]
-    async fn redemptions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Redemption>> {
-        let rows = loaders(ctx)?
-            .commerce
-            .redemptions
-            .load_one(self.0.code.clone())
-            .await?
-            .unwrap_or_default();
-        Ok(rows.into_iter().map(Redemption::from).collect())
-    }
-}
-
-/// A coupon and its cursor.
-#[derive(SimpleObject)]
-pub struct CouponEdge {
-    /// Pass as `after` to continue after this coupon.
-    pub cursor: String,
-    /// The coupon.
-    pub node: Coupon,
-}
-
-/// A page of coupons.
-#[derive(SimpleObject)]
-pub struct CouponConnection {
-    /// The coupons of this page.
-    pub edges: Vec<CouponEdge>,
-    /// Where this page sits.
-    pub page_info: PageInfo,
-}
-
-/// One order's use of a coupon.
-#[derive(Debug, Clone, SimpleObject)]
-pub struct Redemption {
-    /// The order.
-    pub order_id: ID,
-    /// Who redeemed it.
-    pub customer_id: ID,
-    /// `active`, `released` or `refused`.
-    pub status: String,
-    /// Discount granted, minor units.
-    pub discount_minor: Option<i64>,
-    /// Why it was refused.
-    pub reason: Option<String>,
-    /// When it last changed.
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<RedemptionRow> for Redemption {
-    fn from(row: RedemptionRow) -> Self {
-        Self {
-            order_id: ID(row.order_id.to_string()),
-            customer_id: ID(row.customer_id.to_string()),
-            status: row.status,
-            discount_minor: row.discount_minor,
-            reason: row.reason,
-            updated_at: row.updated_at,
-        }
-    }
-}
-
-/// A dead letter an operator re-drove.
-#[derive(Debug, Clone, SimpleObject)]
-pub struct Redrive {
-    /// Log epoch the re-drive patched.
-    pub log_epoch: ID,
-    /// Projection the letter was for.
-    pub projection: String,
-    /// Events partition of the record.
-    pub partition: i32,
-    /// Offset of the record.
-    pub offset: i64,
-    /// Event within the record (the nil UUID for the whole record).
-    pub event_id: ID,
-    /// When it was re-driven.
-    pub redriven_at: DateTime<Utc>,
-    /// What the re-drive did.
-    pub outcome: String,
-}
-
-/// A projection and its checkpoints.
-#[derive(Debug, Clone, SimpleObject)]
-pub struct ProjectionStatus {
-    /// Projection name.
-    pub projection: String,
-    /// One per events partition.
-    pub checkpoints: Vec<Checkpoint>,
-}
-
-/// Where a projection stands in one partition.
-#[derive(Debug, Clone, SimpleObject)]
-pub struct Checkpoint {
-    /// Events partition.
-    pub partition: i32,
-    /// Next offset to read.
-    pub next_offset: i64,
-    /// Partition epoch at that offset.
-    pub owner_epoch: Option<i64>,
-    /// Log the checkpoint belongs to.
-    pub log_epoch: ID,
-    /// When it was written.
-    pub updated_at: DateTime<Utc>,
-}
-
-/// The generation of a rebuild unit readers see.
-#[derive(Debug, Clone, SimpleObject)]
-pub struct ProjectionVersion {
-    /// Rebuild unit.
-    pub unit: String,
-    /// Generation.
-    pub generation: i32,
-    /// Code version that built it.
-    pub code_version: i32,
-    /// When readers switched to it.
-    pub switched_at: DateTime<Utc>,
 }

@@ -6,7 +6,8 @@
 //! command to its stream's partition of `agora.commands` and await all acks; only then store
 //! the batch's positions. A crash anywhere repeats commands with the same ids, never skips one.
 //! On a log epoch without checkpoints (genesis, restore) the loop starts only after
-//! [`catch_up`] folded the log to its end and reconciled the checkouts in flight.
+//! [`catch_up`] folded the log to its end and reconciled the checkouts in flight; with
+//! checkpoints, only after [`resume`] folded every partition up to its own.
 
 use std::{collections::HashMap, net::SocketAddr, time::Duration};
 
@@ -14,18 +15,22 @@ use super::{
     checkpoint,
     provider::SimulatedProvider,
     reactions::{self, ProviderCall, Reaction, Rules},
-    view::{Cause, SagaEvent, View},
+    view::View,
 };
 use rdkafka::error::KafkaError;
 use runtime::{
     config::{ConfigError, KafkaConfig, env_millis, env_parse, env_string},
     health::Readiness,
-    log::{Counted, ItemKind, LogItem, LogReader, PartitionStart, Position},
+    log::{LogItem, LogReader, PartitionStart, Position},
     shutdown::Shutdown,
 };
 
 mod catch_up;
 mod emit;
+mod records;
+mod resume;
+
+use self::records::{count_outcome, read_events, record_span};
 
 use self::emit::{Emitter, Traced};
 
@@ -179,6 +184,14 @@ pub async fn run(
         saga.react_from = (0..partitions)
             .map(|p| (p, stored.get(&p).map_or(0, |pos| pos.next_offset)))
             .collect();
+        match saga.resume(&shutdown).await? {
+            Some(positions) => pending.extend(positions),
+            None => {
+                readiness.set(false);
+                tracing::info!("checkout saga stopped before reaching its checkpoints");
+                return Ok(());
+            }
+        }
     }
     loop {
         let batch = tokio::select! {
@@ -341,75 +354,4 @@ impl Saga {
             }
         }
     }
-}
-
-/// The span of one live record: the ids of its commit go on every line logged under it.
-fn record_span(item: &LogItem) -> tracing::Span {
-    let ItemKind::Counted(Counted::Commit(commit)) = &item.kind else {
-        return tracing::Span::none();
-    };
-    let first = commit.events.first();
-    let span = tracing::info_span!(
-        "saga.record",
-        partition = item.partition,
-        offset = item.offset,
-        // An e-mail claim's stream name is the address itself.
-        stream = domain::email_claim::loggable_stream(&commit.stream),
-        command.id = %commit.command_id,
-        correlation_id = first.map(|e| e.correlation_id.to_string()).unwrap_or_default(),
-        causation_id = first.map(|e| e.causation_id.to_string()).unwrap_or_default(),
-    );
-    runtime::trace_context::continue_from(&span, item.traceparent.as_deref());
-    span
-}
-
-/// The events of `item` the saga follows, decoded; undecodable ones are logged and skipped.
-fn read_events(item: &LogItem) -> Vec<(Cause, SagaEvent)> {
-    match &item.kind {
-        ItemKind::Counted(Counted::Commit(commit)) => commit
-            .events
-            .iter()
-            .filter_map(|envelope| match SagaEvent::read(envelope) {
-                Ok(event) => event,
-                Err(error) => {
-                    tracing::error!(
-                        partition = item.partition,
-                        offset = item.offset,
-                        stream = %envelope.stream,
-                        event.r#type = %envelope.event_type,
-                        %error,
-                        "undecodable event skipped by the saga"
-                    );
-                    None
-                }
-            })
-            .collect(),
-        ItemKind::Poison { error, .. } => {
-            tracing::error!(
-                partition = item.partition,
-                offset = item.offset,
-                error,
-                "undecodable log record skipped by the saga"
-            );
-            Vec::new()
-        }
-        ItemKind::Counted(Counted::Rejection(_))
-        | ItemKind::Marker { .. }
-        | ItemKind::Zombie { .. } => Vec::new(),
-    }
-}
-
-/// Counts checkouts that ended, by how (`agora_saga_outcomes_total`), from live events only.
-fn count_outcome(event: &SagaEvent) {
-    use domain::{order::OrderEvent, payment::PaymentEvent};
-    let outcome = match event {
-        SagaEvent::Order(_, OrderEvent::OrderPaid { .. }) => "paid",
-        SagaEvent::Order(_, OrderEvent::OrderRejected { .. }) => "rejected",
-        SagaEvent::Order(_, OrderEvent::OrderCancelled { .. }) => "cancelled",
-        SagaEvent::Payment(_, PaymentEvent::PaymentFailed { .. })
-        | SagaEvent::Payment(_, PaymentEvent::PaymentDeclined { .. }) => "payment_failed",
-        SagaEvent::Payment(_, PaymentEvent::PaymentRefunded { .. }) => "refunded",
-        _ => return,
-    };
-    metrics::counter!("agora_saga_outcomes_total", "outcome" => outcome).increment(1);
 }

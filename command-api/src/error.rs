@@ -2,8 +2,9 @@
 //!
 //! Every failure a client sees has the shape `{"error": {"code", "message", "details"?}}`:
 //! domain refusals are 409/422/404 with the domain's code, validation is 422 with field details,
-//! auth is 401/403, an unanswered command is 503, and anything unexpected is an opaque 500 that
-//! is logged once, here, with its cause chain.
+//! auth is 401/403, a caller over its rate limit is 429 with `Retry-After`, an unanswered command
+//! is 503, and anything unexpected is an opaque 500 that is logged once, here, with its cause
+//! chain.
 
 use axum::{
     Json,
@@ -40,6 +41,13 @@ pub enum ApiError {
     /// The processors could not be reached.
     #[error("{0}")]
     Unavailable(String),
+    /// The caller sent more commands than its rate limit allows (429 `rate_limited` with
+    /// `Retry-After`; see `http::rate_limit`).
+    #[error("too many requests from this caller; retry in {retry_after_secs} s")]
+    RateLimited {
+        /// Whole seconds until the next request is allowed.
+        retry_after_secs: u64,
+    },
     /// A protocol-level refusal (body too large, wrong content type, malformed JSON).
     #[error("{message}")]
     Protocol {
@@ -84,6 +92,11 @@ impl ApiError {
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", None),
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request", None),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", None),
+            Self::RateLimited { retry_after_secs } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                Some(json!({ "retry_after_secs": retry_after_secs })),
+            ),
             Self::Protocol { status, code, .. } => (*status, *code, None),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
         }
@@ -104,7 +117,14 @@ impl IntoResponse for ApiError {
         if let Some(details) = details {
             body["error"]["details"] = details;
         }
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Self::RateLimited { retry_after_secs } = self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after_secs),
+            );
+        }
+        response
     }
 }
 

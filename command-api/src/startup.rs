@@ -15,7 +15,10 @@ use crate::{
     auth::Keys,
     config::ApiConfig,
     dispatch::Dispatcher,
-    http::routes::{health, inventory, not_found, products},
+    http::{
+        rate_limit::CommandLimiter,
+        routes::{health, inventory, not_found, products},
+    },
 };
 
 /// What every request handler can reach.
@@ -35,11 +38,19 @@ pub struct AppState {
     pub db: sqlx::PgPool,
 }
 
-/// The routes of the command API.
+/// The routes of the command API, without a command rate limit (in-process tests).
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
+    router_with_rate_limit(state, max_body_bytes, None)
+}
+
+/// The routes of the command API; with `rate_limit`, every command route (not the probes,
+/// metrics or docs) first draws from its caller's bucket.
+pub fn router_with_rate_limit(
+    state: AppState,
+    max_body_bytes: usize,
+    rate_limit: Option<CommandLimiter>,
+) -> Router {
+    let mut commands = Router::new()
         .route("/products", post(products::create))
         .route(
             "/products/{id}",
@@ -67,7 +78,19 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .merge(crate::http::routes::carts::routes())
         .merge(crate::http::routes::orders::routes())
         .merge(crate::http::routes::coupons::routes())
-        .merge(crate::http::routes::payments::routes())
+        .merge(crate::http::routes::payments::routes());
+    if let Some(limiter) = rate_limit {
+        // A route layer: only requests that match a command route count, so a client probing
+        // unknown paths gets its 404s without spending its budget.
+        commands = commands.route_layer(axum::middleware::from_fn_with_state(
+            limiter,
+            crate::http::rate_limit::limit,
+        ));
+    }
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .merge(commands)
         .merge(crate::openapi::routes())
         .merge(runtime::metrics::router())
         .fallback(not_found)
@@ -99,9 +122,18 @@ impl Application {
         let dispatcher = Dispatcher::start(&config.kafka, config.reply_timeout, shutdown).await?;
         let db = crate::db::connect(&config.database_url)?;
         crate::db::MIGRATOR.run(&db).await?;
+        let keys = Arc::new(Keys::from_secret(&config.jwt_secret));
+        let rate_limit = config.command_rate.map(|limit| {
+            tracing::info!(
+                rate.per_second = limit.per_second,
+                rate.burst = limit.burst,
+                "per-caller command rate limit on"
+            );
+            CommandLimiter::new(limit, keys.clone(), config.client_ip_header.clone())
+        });
         let state = AppState {
             dispatcher,
-            keys: Arc::new(Keys::from_secret(&config.jwt_secret)),
+            keys,
             log_epoch: epoch.log_epoch,
             kafka: config.kafka.clone(),
             readiness: health::readiness(&config.kafka, &db),
@@ -110,7 +142,7 @@ impl Application {
         let listener = tokio::net::TcpListener::bind(config.addr).await?;
         Ok(Self {
             listener,
-            router: router(state, config.max_body_bytes),
+            router: router_with_rate_limit(state, config.max_body_bytes, rate_limit),
         })
     }
 
@@ -121,7 +153,8 @@ impl Application {
 
     /// Serves until shutdown, letting requests in flight finish.
     pub async fn run_until_stopped(self, shutdown: Shutdown) -> std::io::Result<()> {
-        // Connection info gives the login rate limiter the client's address.
+        // Connection info gives the login throttle and the command rate limit the client's
+        // address.
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();

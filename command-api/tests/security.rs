@@ -1,6 +1,7 @@
 //! Security of the command API against a running stack: forged and malformed bearer tokens are
-//! refused with 401 before anything is sent, and one customer cannot change another's address
-//! book. (Refresh-token reuse, login throttling and staff-only commands are in `identity.rs`;
+//! refused with 401 before anything is sent, a genuine token naming no account cannot change a
+//! password (401 `account_not_found`, while an account the read model has not caught up with
+//! gets 503), and one customer cannot change another's address book. (Refresh-token reuse, login throttling and staff-only commands are in `identity.rs`;
 //! carts, orders and payments of other customers in `checkout.rs`.)
 //!
 //! Build the binaries first: `cargo build -p command-api -p projectors --bins`.
@@ -229,4 +230,69 @@ async fn a_customer_cannot_change_or_remove_another_customers_addresses() {
         .await
         .unwrap();
     assert_eq!(own.status, 200, "{own:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_valid_token_naming_no_account_cannot_change_a_password_and_is_told_to_log_in() {
+    let mut stack = IdentityStack::start("security-no-account").await.unwrap();
+    let change = json!({ "current_password": "whatever it was", "new_password": "a new password" });
+
+    // Signed with the real secret, for an id no account has: not a read model lag that a
+    // retry would outwait, so 401 rather than 503.
+    let stranger = sign(
+        &json!({ "sub": uuid::Uuid::new_v4().to_string(), "role": "customer", "aud": AUDIENCE,
+                 "exp": chrono::Utc::now().timestamp() + 900 }),
+        Algorithm::HS256,
+        DEV_SECRET,
+    );
+    let before = commands_end(&stack.side);
+    let answer = stack
+        .call(
+            Method::POST,
+            "/auth/password",
+            change.clone(),
+            Some(&stranger),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 401, "{answer:?}");
+    assert_eq!(
+        answer.body["error"]["code"], "account_not_found",
+        "{answer:?}"
+    );
+    assert!(
+        answer.body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+    assert_eq!(commands_end(&stack.side), before, "a command was sent");
+
+    // A real account the read model does not show yet (its projector is gone) still gets 503:
+    // it holds the session its registration opened, so a retry will find it.
+    let alice = stack
+        .register("alice@example.com", "alices password")
+        .await
+        .unwrap();
+    stack
+        .wait_for_account(&field(&alice, "customer_id"), "customer", true)
+        .await
+        .unwrap();
+    stack.projector.kill9().unwrap();
+    let bob = stack
+        .register("bob@example.com", "bobs password!")
+        .await
+        .unwrap();
+    let answer = stack
+        .call(
+            Method::POST,
+            "/auth/password",
+            change,
+            Some(&field(&bob, "access_token")),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 503, "{answer:?}");
+    assert_eq!(answer.body["error"]["code"], "unavailable", "{answer:?}");
 }

@@ -121,6 +121,10 @@ impl<M: ReadModel> Projection for PgProjection<M> {
         M::NAME
     }
 
+    fn aggregates(&self) -> Option<Vec<&'static str>> {
+        Some(vec![<M::Aggregate as domain::Aggregate>::KIND])
+    }
+
     async fn starts(&mut self, partitions: i32) -> Result<Vec<PartitionStart>, ProjectorError> {
         checkpoint::ensure(&self.pool, M::NAME, partitions, self.log_epoch).await?;
         checkpoint::load(&self.pool, M::NAME, partitions, self.log_epoch).await

@@ -62,6 +62,12 @@ pub trait Projection: Send {
     /// Stable name, used in checkpoints and dead letters.
     fn name(&self) -> &'static str;
 
+    /// The aggregate kinds whose commits it applies; `None` (the default) for every record.
+    /// Commits of other aggregates reach it as [`ItemKind::Elsewhere`], undecoded.
+    fn aggregates(&self) -> Option<Vec<&'static str>> {
+        None
+    }
+
     /// Where to start reading each of `partitions` partitions: the stored checkpoints.
     fn starts(
         &mut self,
@@ -166,7 +172,8 @@ async fn run_from_checkpoint<P: Projection>(
         ?starts,
         "reading the log from the checkpoints"
     );
-    let mut reader = LogReader::open(&context.kafka, &context.topic, &starts)?;
+    let mut reader = LogReader::open(&context.kafka, &context.topic, &starts)?
+        .only_aggregates(projection.aggregates());
     loop {
         let items = match read_batch(&mut reader, context.batch, assignment, shutdown).await? {
             Read::Items(items) => items,

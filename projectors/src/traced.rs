@@ -23,6 +23,10 @@ impl<P: Projection> Projection for Traced<P> {
         self.0.name()
     }
 
+    fn aggregates(&self) -> Option<Vec<&'static str>> {
+        self.0.aggregates()
+    }
+
     fn starts(
         &mut self,
         partitions: i32,

@@ -11,6 +11,7 @@
 //! | `AGORA_GRAPHIQL` | on when `AGORA_DEV=1`, else off | serve GraphiQL on `GET /graphql` |
 //! | `AGORA_GRAPHQL_MAX_DEPTH` | `12` | deepest selection a query may have |
 //! | `AGORA_GRAPHQL_MAX_COMPLEXITY` | `10000` | most complexity points a query may cost |
+//! | `AGORA_GRAPHQL_INTROSPECTION` | as `AGORA_GRAPHIQL` (on when `AGORA_DEV=1`, else off) | answer `__schema` and `__type` (at most 4 per operation; see `schema::introspection`) |
 //! | `AGORA_CONSISTENCY_WAIT_MS` | `2000` | longest a request with a consistency token waits for the projections (then answers `stale`) |
 //! | `AGORA_JWT_SECRET` | none; the dev secret when `AGORA_DEV=1` | HS256 secret of access tokens (command-api's) |
 //! | `CLICKHOUSE_URL` | `http://127.0.0.1:8123` | ClickHouse HTTP endpoint (sales analytics) |
@@ -65,6 +66,12 @@ pub struct Limits {
     /// Most complexity points (`AGORA_GRAPHQL_MAX_COMPLEXITY`): one per field, lists multiplied
     /// by their page size (see `schema`).
     pub max_complexity: usize,
+    /// Whether introspection (`__schema`, `__type`) is answered (`AGORA_GRAPHQL_INTROSPECTION`,
+    /// default: whether GraphiQL is served, which needs it). The schema is public in the
+    /// repository (`schema.graphql`), so production loses nothing by refusing it, and a flood
+    /// of introspection fields cannot cost the service anything. `Default` has it on, for tests
+    /// and tools.
+    pub introspection: bool,
 }
 
 impl Default for Limits {
@@ -72,6 +79,7 @@ impl Default for Limits {
         Self {
             max_depth: 12,
             max_complexity: 10_000,
+            introspection: true,
         }
     }
 }
@@ -80,6 +88,7 @@ impl Config {
     /// Reads the settings from the environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         let defaults = Limits::default();
+        let graphiql = env_flag("AGORA_GRAPHIQL", dev_mode())?;
         Ok(Self {
             addr: env_parse("AGORA_QUERY_ADDR", SocketAddr::from(([127, 0, 0, 1], 8090)))?,
             database_url: env_string("DATABASE_URL", DEFAULT_DATABASE_URL),
@@ -93,10 +102,11 @@ impl Config {
                 "AGORA_QUERY_STATEMENT_TIMEOUT_MS",
                 Duration::from_secs(5),
             )?,
-            graphiql: env_flag("AGORA_GRAPHIQL", dev_mode())?,
+            graphiql,
             limits: Limits {
                 max_depth: env_parse("AGORA_GRAPHQL_MAX_DEPTH", defaults.max_depth)?,
                 max_complexity: env_parse("AGORA_GRAPHQL_MAX_COMPLEXITY", defaults.max_complexity)?,
+                introspection: env_flag("AGORA_GRAPHQL_INTROSPECTION", graphiql)?,
             },
             consistency_wait: env_millis("AGORA_CONSISTENCY_WAIT_MS", DEFAULT_CONSISTENCY_WAIT)?,
             jwt_secret: jwt_secret()?,
@@ -105,8 +115,8 @@ impl Config {
         })
     }
 
-    /// Settings for `database_url` with every other setting at its default, GraphiQL off,
-    /// port 0 and the dev token secret (tests, tools).
+    /// Settings for `database_url` with every other setting at its default (introspection on),
+    /// GraphiQL off, port 0 and the dev token secret (tests, tools).
     pub fn for_database(database_url: &str) -> Self {
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),

@@ -1,6 +1,6 @@
 //! Hostile GraphQL: alias, complexity, depth and directive bombs, fragment cycles, huge and
-//! malformed documents, batch and introspection abuse, and customers reaching for other
-//! customers' data. Every case is answered with an error that carries a code (or a 4xx for a
+//! malformed documents, batch and introspection abuse (an alias flood of `__schema`, and
+//! introspection when it is off), and customers reaching for other customers' data. Every case is answered with an error that carries a code (or a 4xx for a
 //! request that is not GraphQL at all), never a 5xx, and the bombs never reach the database.
 
 mod common;
@@ -120,6 +120,63 @@ async fn query_bombs_are_refused_with_a_code_before_any_sql_runs() -> anyhow::Re
     }
     assert_eq!(state.store.statements(), 0, "a bomb reached the database");
     eprintln!("query-api hostile documents: {total} cases");
+    Ok(())
+}
+
+/// About 200 aliases of `__schema`, each spreading one fragment: cheap in complexity points
+/// (every field counts once), small on the wire, yet each alias walks the whole schema.
+fn introspection_alias_bomb(aliases: usize) -> String {
+    let body: String = (0..aliases)
+        .map(|i| format!("i{i}: __schema {{ ...S }} "))
+        .collect();
+    format!(
+        "{{ {body}}} fragment S on __Schema {{ types {{ name kind fields {{ name type {{ name kind }} }} }} }}"
+    )
+}
+
+#[tokio::test]
+async fn an_introspection_alias_bomb_is_refused_and_introspection_is_off_unless_enabled()
+-> anyhow::Result<()> {
+    // Introspection on (dev mode, tests): one full introspection is answered, a flood is not.
+    let state = state_without_database()?;
+    let bomb = introspection_alias_bomb(200);
+    assert!(
+        json!({ "query": bomb }).to_string().len() < query_api::startup::MAX_BODY_BYTES,
+        "the bomb must fit in the body limit, or the 413 would be what refuses it"
+    );
+    let (status, body) = post_query(&state, &bomb).await?;
+    assert!(!status.is_server_error(), "{status} {body}");
+    assert_eq!(code(&body), "QUERY_TOO_COMPLEX", "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("introspection")),
+        "{body}"
+    );
+    assert!(body.get("data").is_none_or(Value::is_null), "{body}");
+    let (_, one) = post_query(&state, &introspection_alias_bomb(1)).await?;
+    assert!(one["data"]["i0"]["types"].is_array(), "{one}");
+
+    // Introspection off (the default without GraphiQL): refused with a code, `__typename` kept.
+    let mut config = common::config_without_database();
+    config.limits.introspection = false;
+    let closed = AppState::new(&config)?;
+    for query in [
+        "{ __schema { queryType { name } } }",
+        "{ __type(name: \"Product\") { name } }",
+        "query { ...F } fragment F on Query { __schema { types { name } } }",
+    ] {
+        let (status, body) = post_query(&closed, query).await?;
+        assert!(!status.is_server_error(), "{query}: {status} {body}");
+        assert_eq!(code(&body), "GRAPHQL_VALIDATION_FAILED", "{query}: {body}");
+        assert!(
+            body.get("data").is_none_or(Value::is_null),
+            "{query}: {body}"
+        );
+    }
+    let (_, typename) = post_query(&closed, "{ __typename }").await?;
+    assert_eq!(typename["data"]["__typename"], "Query", "{typename}");
+    assert_eq!(state.store.statements() + closed.store.statements(), 0);
     Ok(())
 }
 

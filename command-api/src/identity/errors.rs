@@ -23,6 +23,10 @@ pub enum AuthError {
     /// The account is deactivated (403 `account_deactivated`).
     #[error("the account is deactivated")]
     AccountDeactivated,
+    /// The access token is valid but names no account the API knows: not in the `customers`
+    /// read model and without a live session (401 `account_not_found`).
+    #[error("the token names no account; log in again")]
+    AccountNotFound,
     /// The refresh token is unknown, expired, revoked or reused (401 `invalid_refresh_token`).
     #[error("the refresh token is not valid; log in again")]
     InvalidRefreshToken,
@@ -68,6 +72,7 @@ impl IntoResponse for AuthError {
             Self::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
             Self::AccountDeactivated => (StatusCode::FORBIDDEN, "account_deactivated"),
             Self::InvalidRefreshToken => (StatusCode::UNAUTHORIZED, "invalid_refresh_token"),
+            Self::AccountNotFound => (StatusCode::UNAUTHORIZED, "account_not_found"),
             Self::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
         };
         let mut body = json!({ "error": { "code": code, "message": self.to_string() } });
@@ -104,6 +109,16 @@ mod tests {
         .into_response();
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(response.headers()[RETRY_AFTER], "42");
+    }
+
+    #[test]
+    fn a_token_without_an_account_is_a_401_asking_for_a_new_login() {
+        let response = AuthError::AccountNotFound.into_response();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            response.headers()[axum::http::header::WWW_AUTHENTICATE],
+            "Bearer"
+        );
     }
 
     #[test]

@@ -103,6 +103,21 @@ pub async fn rotate(
     Ok(Rotation::Rotated { customer_id, role })
 }
 
+/// Whether `customer_id` holds a live (unrevoked, unexpired) refresh token: the API issued it a
+/// session that has not ended. Every legitimate access token comes with one (registration,
+/// login, refresh and password change all issue a pair), so an access token whose account holds
+/// none was not issued by a login here, or its sessions have all ended.
+pub async fn has_live_session(pool: &PgPool, customer_id: Uuid) -> Result<bool, sqlx::Error> {
+    // Served by the partial index on live tokens (`refresh_tokens_live_by_customer`).
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM refresh_tokens \
+         WHERE customer_id = $1 AND revoked_at IS NULL AND expires_at > now())",
+    )
+    .bind(customer_id)
+    .fetch_one(pool)
+    .await
+}
+
 /// Revokes one token; `false` when it was not live (unknown or already revoked).
 pub async fn revoke(pool: &PgPool, token_hash: &str) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(

@@ -45,10 +45,12 @@ codes! {
     IDEMPOTENCY_KEY_REUSED = 422 "idempotency_key_reused" "This `Idempotency-Key` was already used with a different request.";
     VALIDATION_FAILED = 422 "validation_failed" "A field breaks a rule; `details.fields` names each field and why.";
     INTERNAL = 500 "internal" "Unexpected failure; logged with its cause, reported opaquely.";
+    RATE_LIMITED = 429 "rate_limited" "The caller (the subject of its token, else its address) sent more requests than the per-caller limit allows (`AGORA_COMMAND_RATE_PER_SECOND`, `AGORA_COMMAND_BURST`); nothing was done. `details.retry_after_secs` and `Retry-After` say when to retry.";
     UNAVAILABLE = 503 "unavailable" "The command processors did not answer, or a read model has not caught up with `X-Consistency-Token` yet; retry with the same `Idempotency-Key`.";
 
     // Identity.
     INVALID_CREDENTIALS = 401 "invalid_credentials" "Unknown e-mail address or wrong password (the same answer for both).";
+    ACCOUNT_NOT_FOUND = 401 "account_not_found" "The access token is valid but names no account (none was registered under its subject, and it holds no live session): log in again.";
     INVALID_REFRESH_TOKEN = 401 "invalid_refresh_token" "The refresh token is unknown, expired, revoked or was already used.";
     ACCOUNT_DEACTIVATED = 403 "account_deactivated" "The account is deactivated.";
     TOO_MANY_ATTEMPTS = 429 "too_many_attempts" "Too many failed attempts; `details.retry_after_secs` and `Retry-After` say when to retry.";

@@ -26,7 +26,7 @@ pub fn fixed_schemas() -> Map<String, Value> {
                 "details": {
                     "type": "object",
                     "nullable": true,
-                    "description": "`fields` for `validation_failed` (`{\"field\": \"why\"}`), `retry_after_secs` for `too_many_attempts`.",
+                    "description": "`fields` for `validation_failed` (`{\"field\": \"why\"}`), `retry_after_secs` for `too_many_attempts` and `rate_limited`.",
                     "additionalProperties": true,
                 },
             },

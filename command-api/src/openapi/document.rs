@@ -31,7 +31,9 @@ becomes a command on the log; the answer says whether it was accepted (with a co
 to read your own write from the query API) or is still queued.\n\n\
 **Errors** always have the shape `{\"error\": {\"code\", \"message\", \"details\"}}`; match on \
 `code`, which is stable. **Retries**: send an `Idempotency-Key` and a retry is the same command, \
-never applied twice. **Auth**: `Authorization: Bearer <access token>` from `/auth/login`; roles are ordered customer < staff < admin, and an operation needing a role accepts any higher one.";
+never applied twice. **Rate limits**: each caller (the subject of its token, else its address) \
+has a request budget per second on every operation but the probes and docs; over it the answer \
+is 429 `rate_limited` with `Retry-After`. **Auth**: `Authorization: Bearer <access token>` from `/auth/login`; roles are ordered customer < staff < admin, and an operation needing a role accepts any higher one.";
 
 /// The whole document.
 pub fn build() -> Value {

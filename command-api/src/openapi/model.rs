@@ -213,7 +213,7 @@ impl Operation {
     }
 
     /// Every error code the operation can answer, ordered by status then code: its own plus
-    /// the general ones its shape implies (body, token, role, commands).
+    /// the general ones its shape implies (body, token, role, commands, rate limit).
     pub fn errors(&self) -> Vec<ErrorCode> {
         let mut all: Vec<ErrorCode> = self.specific_errors.to_vec();
         let parses_path = self
@@ -242,10 +242,13 @@ impl Operation {
         if self.sends_commands() || self.consistency {
             all.push(codes::UNAVAILABLE);
         }
+        // The probes and the docs are served outside the command rate limit and never fail
+        // opaquely; everything else can meet both.
         if !matches!(
             self.answer,
             Answer::Text | Answer::Readiness | Answer::OpenApi | Answer::Html
         ) {
+            all.push(codes::RATE_LIMITED);
             all.push(codes::INTERNAL);
         }
         all.sort_by_key(|code| (code.status, code.code));

@@ -84,11 +84,11 @@ pub static OPERATIONS: &[Operation] = &[
         .body(body::<RefreshToken>)
         .answers(Answer::NoContent),
     op(Post, "/auth/password", "auth", "Change the password", Customer)
-        .describe("Needs the current password; ends every other session of the account and answers a new token pair.")
+        .describe("Needs the current password; ends every other session of the account and answers a new token pair. A token whose account does not exist is refused with 401 `account_not_found`; an account registered a moment ago that the read model does not show yet answers 503 (retry).")
         .idempotent()
         .body(body::<ChangePassword>)
         .answers(Answer::CommandWithTokens { status: 200 })
-        .refuses(&[INVALID_CREDENTIALS, TOO_MANY_ATTEMPTS, CUSTOMER_DEACTIVATED]),
+        .refuses(&[INVALID_CREDENTIALS, ACCOUNT_NOT_FOUND, TOO_MANY_ATTEMPTS, CUSTOMER_DEACTIVATED]),
     // customers
     op(Patch, "/me/profile", "customers", "Change the display name", Customer)
         .idempotent()
@@ -173,9 +173,9 @@ pub static OPERATIONS: &[Operation] = &[
         .idempotent()
         .answers(Answer::Command { extra: "`cart_id`" }),
     op(Post, "/carts/mine", "carts", "Create the signed-in customer's cart", Customer)
-        .describe("Its id derives from the customer id. Calling again when the cart exists answers 200 with only `cart_id` and `stream`.")
+        .describe("Its id derives from the customer id. Calling again when the cart exists also answers 200, with `created: false` and `version: null` (nothing was written); its consistency token is past the cart's creation, so a read with it sees the cart.")
         .idempotent()
-        .answers(Answer::Command { extra: "`cart_id`" }),
+        .answers(Answer::Command { extra: "`cart_id`, `created` (false when the cart already existed)" }),
     op(Post, "/carts/{cart_id}/lines", "carts", "Add a line, priced from the catalog now", Guest)
         .describe(CART_ACCESS)
         .idempotent()

@@ -50,6 +50,10 @@ pub struct Sizes {
     pub phase: Duration,
     /// Concurrent clients of the closed loops.
     pub clients: usize,
+    /// Concurrent clients of the `commands` closed loop: a command waits on three broker hops
+    /// (command in, events read back, reply out) while the processor decides whole batches, so
+    /// its throughput is found only with many commands in flight.
+    pub command_clients: usize,
     /// SKUs the stock adjustments are spread over.
     pub skus: u64,
     /// Products of the catalog (each with `variants` SKUs).
@@ -66,6 +70,8 @@ pub struct Sizes {
     pub freshness_rate: f64,
     /// Events of the replay benchmark.
     pub replay_events: u64,
+    /// argon2id hashes per core for the password-hashing raw rate.
+    pub hashes_per_core: u64,
 }
 
 impl Sizes {
@@ -77,6 +83,7 @@ impl Sizes {
             ch_rows: 1_000_000,
             phase: Duration::from_secs(15),
             clients: 32,
+            command_clients: 256,
             skus: 10_000,
             products: 60,
             variants: 3,
@@ -85,6 +92,7 @@ impl Sizes {
             projection_backlog: 20_000,
             freshness_rate: 1_000.0,
             replay_events: 1_000_000,
+            hashes_per_core: 40,
         }
     }
 
@@ -96,6 +104,7 @@ impl Sizes {
             ch_rows: 20_000,
             phase: Duration::from_millis(1_000),
             clients: 8,
+            command_clients: 8,
             skus: 200,
             products: 24,
             variants: 2,
@@ -104,6 +113,7 @@ impl Sizes {
             projection_backlog: 400,
             freshness_rate: 100.0,
             replay_events: 3_000,
+            hashes_per_core: 3,
         }
     }
 }

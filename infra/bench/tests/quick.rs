@@ -51,6 +51,7 @@ async fn a_quick_run_measures_every_raw_limit_and_scenario_and_cleans_up() {
         "postgres_insert",
         "clickhouse_insert",
         "http_hello",
+        "password_hashes",
     ] {
         let rate = number(&report, &format!("/raw/{limit}/per_second"));
         assert!(rate > 0.0, "raw {limit}: {rate}");

@@ -214,7 +214,11 @@ impl Client {
             }
             if (200..300).contains(&status) {
                 self.counters.succeeded.fetch_add(1, Ordering::Relaxed);
-                if let (Some(id), Some(stream)) = (
+                // `created: false` (a cart that already existed) answers with the command that
+                // found it: its record is a refusal, not a commit.
+                let wrote = body["created"].as_bool() != Some(false);
+                if let (true, Some(id), Some(stream)) = (
+                    wrote,
                     body["command_id"].as_str().and_then(|id| id.parse().ok()),
                     body["stream"].as_str(),
                 ) {

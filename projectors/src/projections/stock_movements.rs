@@ -8,7 +8,10 @@
 use std::collections::HashMap;
 
 use clickhouse::{Client, Row};
-use domain::inventory::{InventoryEvent, InventoryItem};
+use domain::{
+    Aggregate,
+    inventory::{InventoryEvent, InventoryItem},
+};
 use runtime::log::PartitionStart;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -239,6 +242,10 @@ fn rows(
 impl Projection for StockMovements {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn aggregates(&self) -> Option<Vec<&'static str>> {
+        Some(vec![<InventoryItem as Aggregate>::KIND])
     }
 
     async fn starts(&mut self, partitions: i32) -> Result<Vec<PartitionStart>, ProjectorError> {

@@ -37,6 +37,10 @@ impl<P: Projection> Projection for SwitchGuarded<P> {
         self.inner.name()
     }
 
+    fn aggregates(&self) -> Option<Vec<&'static str>> {
+        self.inner.aggregates()
+    }
+
     async fn starts(
         &mut self,
         partitions: i32,

@@ -89,6 +89,7 @@ impl ErrorCodes {
         let Limits {
             max_depth,
             max_complexity,
+            ..
         } = self.limits;
         if error.message == TOO_DEEP {
             error.message =

@@ -18,6 +18,7 @@
 //! - [`relations`]: the DataLoaders of the commerce relations.
 //! - [`subscription`]: `orderUpdated` and `orders` over graphql-ws.
 //! - [`error_codes`]: gives framework errors (parse, validation, limits) a `code` too.
+//! - [`introspection`]: introspection off outside dev mode, and bounded per operation.
 //!
 //! The SDL is checked in as `query-api/schema.graphql`; `tests/sdl.rs` fails when it differs
 //! from [`sdl`]. Regenerate it with `AGORA_WRITE_SDL=1 cargo test -p query-api --test sdl`.
@@ -29,6 +30,7 @@ pub mod categories;
 pub mod customers;
 pub mod error_codes;
 pub mod facets;
+pub mod introspection;
 pub mod inventory;
 pub mod me;
 pub mod money;
@@ -68,7 +70,7 @@ pub type AgoraSchema = Schema<QueryRoot, EmptyMutation, subscription::Subscripti
 /// Builds the schema with its limits. Requests must carry a [`Store`], a [`Viewer`] and fresh
 /// [`Loaders`] as request data (the HTTP handler adds them).
 pub fn build(limits: Limits) -> AgoraSchema {
-    Schema::build(
+    let builder = Schema::build(
         QueryRoot::default(),
         EmptyMutation,
         subscription::SubscriptionRoot,
@@ -77,9 +79,17 @@ pub fn build(limits: Limits) -> AgoraSchema {
     .limit_complexity(limits.max_complexity)
     // Repeating a directive on one field multiplies validation work without changing results.
     .limit_directives(MAX_DIRECTIVES_PER_FIELD)
+    // First, so it sees the parsed document before anything else and its code stays its own.
+    .extension(introspection::IntrospectionLimit::new(limits.introspection))
     .extension(error_codes::ErrorCodes::new(limits))
-    .extension(crate::observe::OperationMetrics)
-    .finish()
+    .extension(crate::observe::OperationMetrics);
+    // Also off in the schema itself, so nothing below the extension could answer it.
+    let builder = if limits.introspection {
+        builder
+    } else {
+        builder.disable_introspection()
+    };
+    builder.finish()
 }
 
 /// The schema in SDL, as checked in to `query-api/schema.graphql`.

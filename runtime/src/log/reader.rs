@@ -74,6 +74,12 @@ pub enum ItemKind {
         /// Who wrote it.
         owner: String,
     },
+    /// A counted commit of an aggregate this reader does not follow
+    /// ([`LogReader::only_aggregates`]): judged by its epoch, its body not decoded.
+    Elsewhere {
+        /// The aggregate kind its `agora-aggregate` header names.
+        aggregate: String,
+    },
     /// A write from a superseded owner, skipped by every reader.
     Zombie {
         /// The epoch the record carries.
@@ -113,6 +119,8 @@ pub struct LogReader {
     consumer: StreamConsumer<crate::kafka_stats::StatsContext>,
     rules: HashMap<i32, PartitionRules>,
     positions: HashMap<i32, i64>,
+    /// Aggregate kinds whose commits are decoded; `None` decodes every record.
+    aggregates: Option<Vec<String>>,
 }
 
 impl LogReader {
@@ -146,7 +154,17 @@ impl LogReader {
             consumer,
             rules,
             positions,
+            aggregates: None,
         })
+    }
+
+    /// Decodes only the commits of `aggregates` (by the `agora-aggregate` header); other
+    /// commits are judged by their epoch alone and returned as [`ItemKind::Elsewhere`]. A
+    /// projection reads every record of the log but applies one or two aggregates' events, and
+    /// decoding the JSON of the rest was most of a rebuild's CPU. `None` decodes everything.
+    pub fn only_aggregates(mut self, aggregates: Option<Vec<&'static str>>) -> Self {
+        self.aggregates = aggregates.map(|kinds| kinds.into_iter().map(str::to_string).collect());
+        self
     }
 
     /// Waits for the next record of any assigned partition.
@@ -156,9 +174,10 @@ impl LogReader {
                 consumer,
                 rules,
                 positions,
+                aggregates,
             } = self;
             let message = consumer.recv().await?;
-            if let Some(item) = judge(rules, positions, &message)? {
+            if let Some(item) = judge(rules, positions, aggregates.as_deref(), &message)? {
                 return Ok(item);
             }
         }
@@ -235,6 +254,7 @@ impl LogReader {
 fn judge(
     rules: &mut HashMap<i32, PartitionRules>,
     positions: &mut HashMap<i32, i64>,
+    aggregates: Option<&[String]>,
     message: &BorrowedMessage<'_>,
 ) -> Result<Option<LogItem>, LogReadError> {
     {
@@ -258,6 +278,26 @@ fn judge(
         positions.insert(partition, offset + 1);
         let traceparent = header(message, schemas::log_record::HEADER_TRACEPARENT);
         let payload = message.payload().unwrap_or_default();
+        // A commit whose body is not the commit its headers announce is decoded in full below
+        // (and is poison if broken).
+        if let Some(aggregate) = not_followed(aggregates, message)
+            && let Some(epoch) = commit_epoch(payload)
+        {
+            let rules = rules.entry(partition).or_default();
+            let kind = match rules.judge_epoch(epoch) {
+                None => ItemKind::Elsewhere { aggregate },
+                Some(_) => ItemKind::Zombie {
+                    record_epoch: epoch,
+                    current_epoch: rules.current_epoch(),
+                },
+            };
+            return Ok(Some(LogItem {
+                partition,
+                offset,
+                traceparent,
+                kind,
+            }));
+        }
         let kind = match serde_json::from_slice::<LogRecord>(payload) {
             Err(error) => ItemKind::Poison {
                 error: format!("not a log record: {error}"),
@@ -296,6 +336,40 @@ fn judge(
     }
 }
 
+/// The aggregate of a commit whose headers name an aggregate outside `aggregates`.
+fn not_followed(aggregates: Option<&[String]>, message: &BorrowedMessage<'_>) -> Option<String> {
+    let aggregates = aggregates?;
+    if header_bytes(message, schemas::log_record::HEADER_RECORD)? != b"commit" {
+        return None;
+    }
+    let aggregate = header_bytes(message, schemas::log_record::HEADER_AGGREGATE)?;
+    if aggregates.iter().any(|kind| kind.as_bytes() == aggregate) {
+        return None;
+    }
+    std::str::from_utf8(aggregate).ok().map(str::to_string)
+}
+
+/// The epoch of a commit, read without decoding its events (serde skips the other fields);
+/// `None` when the payload is not a commit.
+fn commit_epoch(payload: &[u8]) -> Option<i64> {
+    #[derive(serde::Deserialize)]
+    struct EpochOnly<'a> {
+        #[serde(borrow)]
+        kind: &'a str,
+        epoch: i64,
+    }
+    let skim: EpochOnly<'_> = serde_json::from_slice(payload).ok()?;
+    (skim.kind == "commit").then_some(skim.epoch)
+}
+
+fn header_bytes<'a>(message: &'a BorrowedMessage<'_>, name: &str) -> Option<&'a [u8]> {
+    message
+        .headers()?
+        .iter()
+        .find(|header| header.key == name)
+        .and_then(|header| header.value)
+}
+
 /// A header's value as UTF-8, if present.
 pub fn header(message: &BorrowedMessage<'_>, name: &str) -> Option<String> {
     let headers = message.headers()?;
@@ -305,4 +379,50 @@ pub fn header(message: &BorrowedMessage<'_>, name: &str) -> Option<String> {
         .and_then(|header| header.value)
         .and_then(|value| std::str::from_utf8(value).ok())
         .map(str::to_string)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap (team rule)
+mod tests {
+    use chrono::Utc;
+    use schemas::{Commit, OwnershipMarker, Rejection};
+    use uuid::Uuid;
+
+    use super::*;
+
+    #[test]
+    fn a_commit_is_skimmed_to_its_epoch_and_nothing_else_is_taken_for_one() {
+        let commit = LogRecord::Commit(Commit {
+            stream: "order-1".into(),
+            from_version: 1,
+            epoch: 42,
+            command_id: Uuid::nil(),
+            request_hash: None,
+            accepted_at: Utc::now(),
+            events: vec![],
+        });
+        let payload = serde_json::to_vec(&commit).unwrap();
+        assert_eq!(commit_epoch(&payload), Some(42));
+
+        let rejection = LogRecord::Rejection(Rejection {
+            stream: "order-1".into(),
+            epoch: 42,
+            command_id: Uuid::nil(),
+            request_hash: None,
+            rejected_at: Utc::now(),
+            error: schemas::log_record::RejectionReason {
+                code: "insufficient_stock".into(),
+                kind: domain::ErrorKind::Conflict,
+                message: "no".into(),
+            },
+        });
+        assert_eq!(commit_epoch(&serde_json::to_vec(&rejection).unwrap()), None);
+        let marker = LogRecord::Marker(OwnershipMarker {
+            owner: "p".into(),
+            written_at: Utc::now(),
+        });
+        assert_eq!(commit_epoch(&serde_json::to_vec(&marker).unwrap()), None);
+        assert_eq!(commit_epoch(b"{\"kind\":\"commit\"}"), None);
+        assert_eq!(commit_epoch(b"not json"), None);
+    }
 }

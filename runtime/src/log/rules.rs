@@ -84,6 +84,19 @@ impl PartitionRules {
         self.zombies_skipped
     }
 
+    /// Judges a commit or rejection by its epoch alone (a reader that does not decode the
+    /// bodies of aggregates it does not follow): `None` when it counts, else the zombie verdict.
+    pub fn judge_epoch(&mut self, epoch: i64) -> Option<Verdict> {
+        if Some(epoch) == self.current_epoch {
+            return None;
+        }
+        self.zombies_skipped += 1;
+        Some(Verdict::Zombie {
+            record_epoch: epoch,
+            current_epoch: self.current_epoch,
+        })
+    }
+
     /// Judges the record read at `offset`. Records must be fed in offset order.
     pub fn judge(&mut self, offset: i64, record: LogRecord) -> Verdict {
         let epoch = match &record {
@@ -96,12 +109,8 @@ impl PartitionRules {
             LogRecord::Commit(commit) => commit.epoch,
             LogRecord::Rejection(rejection) => rejection.epoch,
         };
-        if Some(epoch) != self.current_epoch {
-            self.zombies_skipped += 1;
-            return Verdict::Zombie {
-                record_epoch: epoch,
-                current_epoch: self.current_epoch,
-            };
+        if let Some(zombie) = self.judge_epoch(epoch) {
+            return zombie;
         }
         match record {
             LogRecord::Commit(commit) => Verdict::Counted(Counted::Commit(commit)),

@@ -7,7 +7,9 @@
 //! - `POST /auth/refresh` `{refresh_token}` → 200 with a new pair; the presented token is spent.
 //! - `POST /auth/logout` `{refresh_token}` → 204; the token is revoked.
 //! - `POST /auth/password` `{current_password, new_password}` (authenticated) → 200 with a new
-//!   pair; every other refresh token of the account is revoked.
+//!   pair; every other refresh token of the account is revoked. A token whose account does not
+//!   exist is 401 `account_not_found`; one registered a moment ago and not yet in the read
+//!   model is 503 `unavailable` (retry).
 
 use std::{sync::Arc, time::Instant};
 
@@ -248,6 +250,21 @@ pub async fn logout(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// Why the `customers` read model does not show the caller's account. A registration a moment
+/// ago may not be projected yet (the read model lags the log): that account already holds the
+/// live session registration issued, and a retry shortly will find it (503). Without one, the
+/// token names no account this API opened a session for (a token minted for an arbitrary id,
+/// or every session has ended): waiting cannot help, so the answer is 401 and a new login.
+async fn missing_account(state: &AppState, customer_id: Uuid) -> AuthError {
+    match refresh_store::has_live_session(&state.db, customer_id).await {
+        Ok(true) => {
+            ApiError::Unavailable("the account is not readable yet; retry shortly".into()).into()
+        }
+        Ok(false) => AuthError::AccountNotFound,
+        Err(error) => error.into(),
+    }
+}
+
 /// `POST /auth/password`
 pub async fn change_password(
     State(state): State<AppState>,
@@ -263,11 +280,10 @@ pub async fn change_password(
         .map_err(|_| ApiError::Forbidden("this action needs a customer account".into()))?;
     let request = body(payload)?;
     passwords::validate("new_password", &request.new_password)?;
-    let account = credentials::by_id(&state.db, customer_id)
-        .await?
-        .ok_or_else(|| {
-            ApiError::Unavailable("the account is not readable yet; retry shortly".into())
-        })?;
+    let account = match credentials::by_id(&state.db, customer_id).await? {
+        Some(account) => account,
+        None => return Err(missing_account(&state, customer_id).await),
+    };
     limiter
         .check(&account.email, ip, Instant::now())
         .map_err(|retry_after_secs| AuthError::TooManyAttempts { retry_after_secs })?;

@@ -4,8 +4,8 @@
 use axum::{
     Json, Router,
     extract::{Path, State, rejection::JsonRejection},
-    http::HeaderMap,
-    response::Response,
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
     routing::{post, put},
 };
 use domain::{cart::stream_id, values::Sku};
@@ -17,7 +17,15 @@ use super::{
     body,
     send::{MaybeCaller, customer_id, guest, honour_token, may_act_for, one_command},
 };
-use crate::{auth::Caller, commands::derived_id, error::ApiError, lookups, startup::AppState};
+use crate::{
+    auth::Caller,
+    commands::{self, RequestIdentity, derived_id},
+    dispatch::Dispatched,
+    error::ApiError,
+    lookups,
+    startup::AppState,
+    wire::Outcome,
+};
 
 /// Routes under `/carts`.
 pub fn routes() -> Router<AppState> {
@@ -137,7 +145,11 @@ pub async fn create(
     .await
 }
 
-/// `POST /carts/mine`: the signed-in customer's cart (created once; later calls are no-ops).
+/// `POST /carts/mine`: the signed-in customer's cart, created on the first call. A later call
+/// finds it existing: the processor refuses the create (`cart_already_exists`) and records the
+/// refusal in the log after the cart's creation, on the cart's partition. The answer is then the
+/// same 200 shape with `created: false`, `version: null` (nothing was written) and a consistency
+/// token at the refusal, which a reader passes only once it has seen the cart.
 pub async fn create_mine(
     State(state): State<AppState>,
     caller: Caller,
@@ -145,25 +157,60 @@ pub async fn create_mine(
 ) -> Result<Response, ApiError> {
     let customer = customer_id(&caller)?;
     let cart_id = customer_cart_id(customer);
+    let stream = stream_id(cart_id);
     let command =
         json!({ "type": "CreateCart", "data": { "cart_id": cart_id, "customer_id": customer } });
-    match one_command(
-        &state,
+    let identity = RequestIdentity::from_request(&headers, &caller, "carts.mine", &command)?;
+    let envelope = commands::envelope(
+        &identity,
+        identity.command_id,
         &caller,
-        &headers,
-        "carts.mine",
-        stream_id(cart_id),
+        stream.clone(),
         command,
-        json!({ "cart_id": cart_id }),
-    )
-    .await
-    {
-        Err(ApiError::Refused(reason)) if reason.code.ends_with("already_exists") => {
-            Ok(axum::response::IntoResponse::into_response(Json(
-                json!({ "cart_id": cart_id, "stream": stream_id(cart_id) }),
-            )))
+    );
+    let dispatched = state
+        .dispatcher
+        .dispatch(&envelope, identity.traceparent.as_deref())
+        .await?;
+    let Dispatched::Answered(reply) = dispatched else {
+        return Ok(commands::pending_response(
+            identity.command_id,
+            &stream,
+            json!({ "cart_id": cart_id }),
+        ));
+    };
+    match reply.outcome {
+        Outcome::Accepted {
+            version, position, ..
+        } => Ok(commands::accepted_response(
+            &state,
+            identity.command_id,
+            &stream,
+            &[commands::Accepted { version, position }],
+            json!({ "cart_id": cart_id, "created": true }),
+        )),
+        Outcome::Rejected { reason, position } if reason.code == "cart_already_exists" => {
+            let token = crate::token::encode(state.log_epoch, &[position]);
+            let body = json!({
+                "command_id": identity.command_id,
+                "stream": stream,
+                "version": null,
+                "consistency_token": token,
+                "cart_id": cart_id,
+                "created": false,
+            });
+            Ok((
+                StatusCode::OK,
+                [("x-consistency-token", token.as_str())],
+                Json(body),
+            )
+                .into_response())
         }
-        other => other,
+        Outcome::Rejected { reason, .. } => Err(ApiError::Refused(reason)),
+        Outcome::Malformed { message } => Err(ApiError::Validation {
+            fields: json!({ "command": message }),
+            message,
+        }),
     }
 }
 

@@ -375,7 +375,8 @@ fn apply_item(
                 marker: item.offset,
             });
         }
-        ItemKind::Marker { .. } | ItemKind::Zombie { .. } => {}
+        // `Elsewhere` never comes: hydration and read-back decode every aggregate.
+        ItemKind::Marker { .. } | ItemKind::Zombie { .. } | ItemKind::Elsewhere { .. } => {}
         ItemKind::Poison { error, .. } => {
             tracing::error!(
                 partition = item.partition,

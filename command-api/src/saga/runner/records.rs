@@ -55,9 +55,11 @@ pub(super) fn read_events(item: &LogItem) -> Vec<(Cause, SagaEvent)> {
             );
             Vec::new()
         }
+        // `Elsewhere` never comes: the saga's reader decodes every aggregate.
         ItemKind::Counted(Counted::Rejection(_))
         | ItemKind::Marker { .. }
-        | ItemKind::Zombie { .. } => Vec::new(),
+        | ItemKind::Zombie { .. }
+        | ItemKind::Elsewhere { .. } => Vec::new(),
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod http;
 pub mod kafka;
+pub mod passwords;
 pub mod stores;
 
 use serde::Serialize;
@@ -24,6 +25,8 @@ pub struct RawLimits {
     pub clickhouse_insert: stores::RowRate,
     /// axum hello-world, closed loop.
     pub http_hello: LoadResult,
+    /// argon2id password hashes (the registration's), all cores.
+    pub password_hashes: passwords::HashRate,
 }
 
 /// Measures every raw limit, one after another (each alone on the machine).
@@ -55,6 +58,11 @@ pub async fn measure(
     }
     eprintln!("raw: axum hello-world ({} clients)", sizes.clients);
     let http_hello = http::measure(http_client, sizes.clients, sizes.phase).await?;
+    eprintln!(
+        "raw: argon2id password hashes ({} per core)",
+        sizes.hashes_per_core
+    );
+    let password_hashes = passwords::measure(sizes.hashes_per_core).await?;
     Ok(RawLimits {
         broker_produce: broker.produce,
         broker_consume_transform_produce: broker.consume_transform_produce,
@@ -62,5 +70,6 @@ pub async fn measure(
         postgres_insert,
         clickhouse_insert: clickhouse?,
         http_hello,
+        password_hashes,
     })
 }

@@ -111,6 +111,11 @@ impl Report {
                     "/http_hello/per_second",
                     "req/s",
                 ),
+                (
+                    "argon2id password hashes, all cores (caps registrations)",
+                    "/password_hashes/per_second",
+                    "hashes/s",
+                ),
             ];
             for (name, pointer, unit) in rows {
                 let _ = writeln!(

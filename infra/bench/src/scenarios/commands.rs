@@ -27,7 +27,9 @@ pub async fn run(bench: &Bench) -> anyhow::Result<Value> {
             Ok(())
         }
     });
-    let (closed, open) = bench.closed_then_half(adjust).await;
+    let (closed, open) = bench
+        .closed_then_half_with(bench.options.sizes.command_clients, adjust)
+        .await;
     anyhow::ensure!(closed.ok > 0, "no stock adjustment succeeded");
     Ok(json!({
         "skus": skus,

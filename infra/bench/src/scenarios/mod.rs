@@ -54,8 +54,14 @@ impl Bench {
     /// A closed loop at the configured concurrency, then an open loop at half the rate it
     /// reached (for latency), both for one phase.
     pub async fn closed_then_half(&self, op: Op) -> (LoadResult, LoadResult) {
+        self.closed_then_half_with(self.options.sizes.clients, op)
+            .await
+    }
+
+    /// [`closed_then_half`](Self::closed_then_half) with `clients` in the closed loop.
+    pub async fn closed_then_half_with(&self, clients: usize, op: Op) -> (LoadResult, LoadResult) {
         let sizes = &self.options.sizes;
-        let closed = closed::run(sizes.clients, sizes.phase, op.clone()).await;
+        let closed = closed::run(clients, sizes.phase, op.clone()).await;
         let open = open::run(
             (closed.per_second / 2.0).max(1.0),
             sizes.phase,

@@ -78,6 +78,14 @@ impl Model {
             }
             ItemKind::Marker { .. } => self.totals.markers += 1,
             ItemKind::Zombie { .. } => self.totals.zombies += 1,
+            // The audit's reader decodes every aggregate; an undecoded commit is a reader bug.
+            ItemKind::Elsewhere { aggregate } => self.violations.add(
+                "no_poison_records",
+                format!(
+                    "partition {} offset {}: a {aggregate} commit was not decoded",
+                    item.partition, item.offset
+                ),
+            ),
             ItemKind::Poison { error, .. } => self.violations.add(
                 "no_poison_records",
                 format!(

@@ -17,6 +17,7 @@ mod tests;
 
 use clickhouse::Client;
 use domain::{
+    Aggregate,
     cart::{Cart, CartEvent},
     order::{Order, OrderEvent},
     payment::{Payment, PaymentEvent},
@@ -114,6 +115,14 @@ impl SalesFacts {
 impl Projection for SalesFacts {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn aggregates(&self) -> Option<Vec<&'static str>> {
+        Some(vec![
+            <Order as Aggregate>::KIND,
+            <Payment as Aggregate>::KIND,
+            <Cart as Aggregate>::KIND,
+        ])
     }
 
     async fn starts(&mut self, partitions: i32) -> Result<Vec<PartitionStart>, ProjectorError> {

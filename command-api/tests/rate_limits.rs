@@ -13,7 +13,6 @@ mod support;
 use std::time::Duration;
 
 use command_api::auth::{AUDIENCE, Claims, DEV_SECRET, Keys, Role};
-use rdkafka::consumer::BaseConsumer;
 use runtime::testing::eventually;
 use serde_json::{Value, json};
 use support::{WriteSide, free_port};
@@ -89,18 +88,6 @@ fn customer_token(subject: &str) -> String {
         .unwrap()
 }
 
-fn commands_end(side: &WriteSide) -> i64 {
-    let topic = side.ns.kafka.topics().commands;
-    let partitions = runtime::kafka::partition_count(&side.ns.kafka, &topic).unwrap();
-    let probe: BaseConsumer = runtime::kafka::assigned_consumer_config(&side.ns.kafka)
-        .create()
-        .unwrap();
-    runtime::kafka::high_watermarks(&probe, &topic, partitions)
-        .unwrap()
-        .iter()
-        .sum()
-}
-
 /// Asserts a 429 `rate_limited` in the envelope whose `Retry-After` is the whole seconds until
 /// the bucket holds a token again (at most 20 s at this rate).
 fn assert_rate_limited(what: &str, (status, retry_after, body): &(u16, Option<String>, Value)) {
@@ -140,11 +127,11 @@ async fn a_caller_over_its_budget_gets_429_with_retry_after_and_others_keep_thei
         assert_eq!(status, 404, "request {i}: {body}");
         assert_eq!(body["error"]["code"], "unknown_sku", "request {i}: {body}");
     }
-    let before = commands_end(&side);
+    let before = side.commands_end().unwrap();
     let refused = post(&side, &receive, Some(&staff), json!({ "quantity": 1 })).await;
     assert_rate_limited("staff over budget", &refused);
     assert_eq!(
-        commands_end(&side),
+        side.commands_end().unwrap(),
         before,
         "a refused request sent a command"
     );

@@ -13,7 +13,6 @@ mod support;
 use base64::Engine as _;
 use command_api::auth::{AUDIENCE, DEV_SECRET};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use rdkafka::consumer::BaseConsumer;
 use reqwest::Method;
 use serde_json::{Value, json};
 use support::{
@@ -39,18 +38,6 @@ fn claims(role: &str, aud: &str, expires_in: i64) -> Value {
 
 fn b64(value: &Value) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string())
-}
-
-fn commands_end(side: &WriteSide) -> i64 {
-    let topic = side.ns.kafka.topics().commands;
-    let partitions = runtime::kafka::partition_count(&side.ns.kafka, &topic).unwrap();
-    let probe: BaseConsumer = runtime::kafka::assigned_consumer_config(&side.ns.kafka)
-        .create()
-        .unwrap();
-    runtime::kafka::high_watermarks(&probe, &topic, partitions)
-        .unwrap()
-        .iter()
-        .sum()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -143,7 +130,7 @@ async fn forged_expired_unsigned_and_foreign_tokens_are_refused_before_anything_
     ];
     let total = cases.len();
     for (name, authorization) in cases {
-        let before = commands_end(&side);
+        let before = side.commands_end().unwrap();
         let response = side
             .http
             .post(format!("{}/inventory/TOK-1/receive", side.api(0)))
@@ -156,7 +143,11 @@ async fn forged_expired_unsigned_and_foreign_tokens_are_refused_before_anything_
         let body: Value = response.json().await.unwrap_or(Value::Null);
         assert_eq!(status, 401, "{name}: {body}");
         assert_eq!(body["error"]["code"], "unauthenticated", "{name}: {body}");
-        assert_eq!(commands_end(&side), before, "{name}: a command was sent");
+        assert_eq!(
+            side.commands_end().unwrap(),
+            before,
+            "{name}: a command was sent"
+        );
     }
     // The genuine staff token still works, so the refusals above are about the tokens.
     let (status, body) = side
@@ -245,7 +236,7 @@ async fn a_valid_token_naming_no_account_cannot_change_a_password_and_is_told_to
         Algorithm::HS256,
         DEV_SECRET,
     );
-    let before = commands_end(&stack.side);
+    let before = stack.side.commands_end().unwrap();
     let answer = stack
         .call(
             Method::POST,
@@ -266,7 +257,11 @@ async fn a_valid_token_naming_no_account_cannot_change_a_password_and_is_told_to
             .as_str()
             .is_some_and(|m| !m.is_empty())
     );
-    assert_eq!(commands_end(&stack.side), before, "a command was sent");
+    assert_eq!(
+        stack.side.commands_end().unwrap(),
+        before,
+        "a command was sent"
+    );
 
     // A real account the read model does not show yet (its projector is gone) still gets 503:
     // it holds the session its registration opened, so a retry will find it.

@@ -27,6 +27,18 @@ pub struct WriteSide {
 }
 
 impl WriteSide {
+    /// Records in `agora.commands`, summed over partitions: a request that must not reach the
+    /// processors leaves it unchanged.
+    pub fn commands_end(&self) -> anyhow::Result<i64> {
+        let topic = self.ns.kafka.topics().commands;
+        let partitions = runtime::kafka::partition_count(&self.ns.kafka, &topic)?;
+        let probe: BaseConsumer =
+            runtime::kafka::assigned_consumer_config(&self.ns.kafka).create()?;
+        Ok(runtime::kafka::high_watermarks(&probe, &topic, partitions)?
+            .iter()
+            .sum())
+    }
+
     /// Creates a namespace and starts `processors` processors and `apis` API instances.
     pub async fn start(label: &str, processors: usize, apis: usize) -> anyhow::Result<Self> {
         let ns = TestNamespace::create(label).await?;

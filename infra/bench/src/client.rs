@@ -93,6 +93,33 @@ impl Api {
     }
 
     /// POSTs as a customer.
+    /// Opens `bearer`'s cart and adds `quantity` of `sku`; returns the line's consistency token,
+    /// which a checkout passes so it prices the cart with that line in it.
+    pub async fn cart_with_line(
+        &self,
+        bearer: &str,
+        sku: &str,
+        quantity: u32,
+    ) -> anyhow::Result<String> {
+        let cart = self
+            .post(bearer, "/carts/mine", json!({}))
+            .await?
+            .ok("cart")?;
+        let cart_id = cart["cart_id"].as_str().context("no cart_id")?;
+        let line = self
+            .post(
+                bearer,
+                &format!("/carts/{cart_id}/lines"),
+                json!({ "sku": sku, "quantity": quantity }),
+            )
+            .await?
+            .ok("add line")?;
+        Ok(line["consistency_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    }
+
     pub async fn post(&self, bearer: &str, path: &str, body: Value) -> anyhow::Result<Answer> {
         self.call(Method::POST, path, &body, bearer, &[]).await
     }

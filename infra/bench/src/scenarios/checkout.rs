@@ -45,23 +45,7 @@ async fn journey(api: &Api, sku: &str, steps: &Steps) -> anyhow::Result<()> {
         .as_str()
         .context("no access_token")?
         .to_string();
-    let cart = api
-        .post(&token, "/carts/mine", json!({}))
-        .await?
-        .ok("cart")?;
-    let cart_id = cart["cart_id"].as_str().context("no cart_id")?.to_string();
-    let line = api
-        .post(
-            &token,
-            &format!("/carts/{cart_id}/lines"),
-            json!({ "sku": sku, "quantity": 1 }),
-        )
-        .await?
-        .ok("add line")?;
-    let consistency = line["consistency_token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let consistency = api.cart_with_line(&token, sku, 1).await?;
     let started = Instant::now();
     let placed = api
         .call(

@@ -25,23 +25,7 @@ struct Buyer {
 
 async fn fill_cart(api: &Api, sku: &str) -> anyhow::Result<Buyer> {
     let (_, token) = shopper()?;
-    let cart = api
-        .post(&token, "/carts/mine", json!({}))
-        .await?
-        .ok("cart")?;
-    let cart_id = cart["cart_id"].as_str().context("no cart_id")?;
-    let line = api
-        .post(
-            &token,
-            &format!("/carts/{cart_id}/lines"),
-            json!({ "sku": sku, "quantity": 1 }),
-        )
-        .await?
-        .ok("add line")?;
-    let consistency = line["consistency_token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let consistency = api.cart_with_line(&token, sku, 1).await?;
     Ok(Buyer { token, consistency })
 }
 

@@ -70,26 +70,13 @@ async fn customer_with_orders(bench: &Bench, sku: &str) -> anyhow::Result<String
         .context("no access_token")?
         .to_string();
     for _ in 0..HISTORY_ORDERS {
-        let cart = api
-            .post(&token, "/carts/mine", json!({}))
-            .await?
-            .ok("cart")?;
-        let cart_id = cart["cart_id"].as_str().context("no cart_id")?;
-        let line = api
-            .post(
-                &token,
-                &format!("/carts/{cart_id}/lines"),
-                json!({ "sku": sku, "quantity": 2 }),
-            )
-            .await?
-            .ok("add line")?;
-        let consistency = line["consistency_token"].as_str().unwrap_or_default();
+        let consistency = api.cart_with_line(&token, sku, 2).await?;
         api.call(
             reqwest::Method::POST,
             "/checkout",
             &json!({ "shipping_address": address(), "wait": true }),
             &token,
-            &[("x-consistency-token", consistency)],
+            &[("x-consistency-token", consistency.as_str())],
         )
         .await?
         .ok("checkout")?;

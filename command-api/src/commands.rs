@@ -129,16 +129,21 @@ pub async fn send(
 ) -> Result<Option<Accepted>, ApiError> {
     match state.dispatcher.dispatch(envelope, traceparent).await? {
         Dispatched::Pending => Ok(None),
-        Dispatched::Answered(Reply { outcome, .. }) => match outcome {
-            Outcome::Accepted {
-                version, position, ..
-            } => Ok(Some(Accepted { version, position })),
-            Outcome::Rejected { reason, .. } => Err(ApiError::Refused(reason)),
-            Outcome::Malformed { message } => Err(ApiError::Validation {
-                message: message.clone(),
-                fields: json!({ "command": message }),
-            }),
-        },
+        Dispatched::Answered(Reply { outcome, .. }) => accepted(outcome).map(Some),
+    }
+}
+
+/// The acceptance in a processor's answer, or the error the client should see.
+pub fn accepted(outcome: Outcome) -> Result<Accepted, ApiError> {
+    match outcome {
+        Outcome::Accepted {
+            version, position, ..
+        } => Ok(Accepted { version, position }),
+        Outcome::Rejected { reason, .. } => Err(ApiError::Refused(reason)),
+        Outcome::Malformed { message } => Err(ApiError::Validation {
+            message: message.clone(),
+            fields: json!({ "command": message }),
+        }),
     }
 }
 
@@ -151,11 +156,31 @@ pub fn accepted_response(
     extra: Value,
 ) -> Response {
     let positions: Vec<LogPosition> = accepted.iter().map(|a| a.position).collect();
-    let token = token::encode(state.log_epoch, &positions);
+    answered_response(
+        state,
+        command_id,
+        stream,
+        accepted.first().map(|a| a.version),
+        &positions,
+        extra,
+    )
+}
+
+/// `200` for a command answered at `positions` of the log: the stream, the version it wrote
+/// (`None` when it wrote nothing) and a consistency token at those positions, plus `extra`.
+pub fn answered_response(
+    state: &AppState,
+    command_id: Uuid,
+    stream: &str,
+    version: Option<u64>,
+    positions: &[LogPosition],
+    extra: Value,
+) -> Response {
+    let token = token::encode(state.log_epoch, positions);
     let mut body = json!({
         "command_id": command_id,
         "stream": stream,
-        "version": accepted.first().map(|a| a.version),
+        "version": version,
         "consistency_token": token,
     });
     merge(&mut body, extra);

@@ -3,6 +3,7 @@
 
 pub mod reader;
 pub mod rules;
+mod skim;
 
 pub use reader::{ItemKind, LogItem, LogReadError, LogReader, PartitionStart, Position};
 pub use rules::{Counted, PartitionRules, Verdict};

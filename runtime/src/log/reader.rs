@@ -13,11 +13,14 @@ use rdkafka::{
     Message, Offset, TopicPartitionList,
     consumer::{Consumer, StreamConsumer},
     error::KafkaError,
-    message::{BorrowedMessage, Headers},
+    message::BorrowedMessage,
 };
 use schemas::LogRecord;
 
-use super::rules::{Counted, PartitionRules, Verdict};
+use super::{
+    rules::{Counted, PartitionRules, Verdict},
+    skim,
+};
 use crate::config::KafkaConfig;
 
 /// Where to start reading one partition.
@@ -280,8 +283,8 @@ fn judge(
         let payload = message.payload().unwrap_or_default();
         // A commit whose body is not the commit its headers announce is decoded in full below
         // (and is poison if broken).
-        if let Some(aggregate) = not_followed(aggregates, message)
-            && let Some(epoch) = commit_epoch(payload)
+        if let Some(aggregate) = skim::not_followed(aggregates, message)
+            && let Some(epoch) = skim::commit_epoch(payload)
         {
             let rules = rules.entry(partition).or_default();
             let kind = match rules.judge_epoch(epoch) {
@@ -336,93 +339,9 @@ fn judge(
     }
 }
 
-/// The aggregate of a commit whose headers name an aggregate outside `aggregates`.
-fn not_followed(aggregates: Option<&[String]>, message: &BorrowedMessage<'_>) -> Option<String> {
-    let aggregates = aggregates?;
-    if header_bytes(message, schemas::log_record::HEADER_RECORD)? != b"commit" {
-        return None;
-    }
-    let aggregate = header_bytes(message, schemas::log_record::HEADER_AGGREGATE)?;
-    if aggregates.iter().any(|kind| kind.as_bytes() == aggregate) {
-        return None;
-    }
-    std::str::from_utf8(aggregate).ok().map(str::to_string)
-}
-
-/// The epoch of a commit, read without decoding its events (serde skips the other fields);
-/// `None` when the payload is not a commit.
-fn commit_epoch(payload: &[u8]) -> Option<i64> {
-    #[derive(serde::Deserialize)]
-    struct EpochOnly<'a> {
-        #[serde(borrow)]
-        kind: &'a str,
-        epoch: i64,
-    }
-    let skim: EpochOnly<'_> = serde_json::from_slice(payload).ok()?;
-    (skim.kind == "commit").then_some(skim.epoch)
-}
-
-fn header_bytes<'a>(message: &'a BorrowedMessage<'_>, name: &str) -> Option<&'a [u8]> {
-    message
-        .headers()?
-        .iter()
-        .find(|header| header.key == name)
-        .and_then(|header| header.value)
-}
-
 /// A header's value as UTF-8, if present.
 pub fn header(message: &BorrowedMessage<'_>, name: &str) -> Option<String> {
-    let headers = message.headers()?;
-    headers
-        .iter()
-        .find(|header| header.key == name)
-        .and_then(|header| header.value)
+    skim::header_bytes(message, name)
         .and_then(|value| std::str::from_utf8(value).ok())
         .map(str::to_string)
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)] // tests may unwrap (team rule)
-mod tests {
-    use chrono::Utc;
-    use schemas::{Commit, OwnershipMarker, Rejection};
-    use uuid::Uuid;
-
-    use super::*;
-
-    #[test]
-    fn a_commit_is_skimmed_to_its_epoch_and_nothing_else_is_taken_for_one() {
-        let commit = LogRecord::Commit(Commit {
-            stream: "order-1".into(),
-            from_version: 1,
-            epoch: 42,
-            command_id: Uuid::nil(),
-            request_hash: None,
-            accepted_at: Utc::now(),
-            events: vec![],
-        });
-        let payload = serde_json::to_vec(&commit).unwrap();
-        assert_eq!(commit_epoch(&payload), Some(42));
-
-        let rejection = LogRecord::Rejection(Rejection {
-            stream: "order-1".into(),
-            epoch: 42,
-            command_id: Uuid::nil(),
-            request_hash: None,
-            rejected_at: Utc::now(),
-            error: schemas::log_record::RejectionReason {
-                code: "insufficient_stock".into(),
-                kind: domain::ErrorKind::Conflict,
-                message: "no".into(),
-            },
-        });
-        assert_eq!(commit_epoch(&serde_json::to_vec(&rejection).unwrap()), None);
-        let marker = LogRecord::Marker(OwnershipMarker {
-            owner: "p".into(),
-            written_at: Utc::now(),
-        });
-        assert_eq!(commit_epoch(&serde_json::to_vec(&marker).unwrap()), None);
-        assert_eq!(commit_epoch(b"{\"kind\":\"commit\"}"), None);
-        assert_eq!(commit_epoch(b"not json"), None);
-    }
 }

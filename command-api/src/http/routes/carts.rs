@@ -4,8 +4,8 @@
 use axum::{
     Json, Router,
     extract::{Path, State, rejection::JsonRejection},
-    http::{HeaderMap, StatusCode},
-    response::{IntoResponse, Response},
+    http::HeaderMap,
+    response::Response,
     routing::{post, put},
 };
 use domain::{cart::stream_id, values::Sku};
@@ -179,39 +179,27 @@ pub async fn create_mine(
             json!({ "cart_id": cart_id }),
         ));
     };
-    match reply.outcome {
-        Outcome::Accepted {
-            version, position, ..
-        } => Ok(commands::accepted_response(
+    let answer = match reply.outcome {
+        // The cart was there already: the refusal is the answer, at its own log position.
+        Outcome::Rejected { reason, position } if reason.code == "cart_already_exists" => {
+            commands::answered_response(
+                &state,
+                identity.command_id,
+                &stream,
+                None,
+                &[position],
+                json!({ "cart_id": cart_id, "created": false }),
+            )
+        }
+        outcome => commands::accepted_response(
             &state,
             identity.command_id,
             &stream,
-            &[commands::Accepted { version, position }],
+            &[commands::accepted(outcome)?],
             json!({ "cart_id": cart_id, "created": true }),
-        )),
-        Outcome::Rejected { reason, position } if reason.code == "cart_already_exists" => {
-            let token = crate::token::encode(state.log_epoch, &[position]);
-            let body = json!({
-                "command_id": identity.command_id,
-                "stream": stream,
-                "version": null,
-                "consistency_token": token,
-                "cart_id": cart_id,
-                "created": false,
-            });
-            Ok((
-                StatusCode::OK,
-                [("x-consistency-token", token.as_str())],
-                Json(body),
-            )
-                .into_response())
-        }
-        Outcome::Rejected { reason, .. } => Err(ApiError::Refused(reason)),
-        Outcome::Malformed { message } => Err(ApiError::Validation {
-            fields: json!({ "command": message }),
-            message,
-        }),
-    }
+        ),
+    };
+    Ok(answer)
 }
 
 /// `POST /carts/{id}/lines`: adds a line priced from the catalog now.

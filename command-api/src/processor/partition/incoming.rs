@@ -44,3 +44,27 @@ pub(super) fn runtime_header(message: &OwnedMessage, name: &str) -> Option<Strin
         .and_then(|v| std::str::from_utf8(v).ok())
         .map(str::to_string)
 }
+
+/// The span of one command: its decision, and the parent of whatever its commit causes
+/// downstream. Its fields go on every log line written while deciding it.
+pub(super) fn command_span(envelope: &CommandEnvelope, command: &str) -> tracing::Span {
+    tracing::info_span!(
+        "command",
+        command.id = %envelope.command_id,
+        command.r#type = command,
+        // An e-mail claim's stream name is the address itself.
+        stream = domain::email_claim::loggable_stream(&envelope.stream),
+        correlation_id = %envelope.correlation_id,
+        causation_id = %envelope.causation_id,
+    )
+}
+
+/// The command's type name (`ReserveStock`, …) for metrics; `unknown` when the body has none.
+pub(super) fn command_type(envelope: &CommandEnvelope) -> String {
+    envelope
+        .command
+        .get("type")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("unknown")
+        .to_string()
+}

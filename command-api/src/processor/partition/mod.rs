@@ -9,7 +9,7 @@
 //!
 //! # Layout
 //! - [`takeover`]: the marker and hydration.
-//! - [`incoming`]: decoding commands and how each is answered.
+//! - [`incoming`]: decoding commands, their spans and metric names, and how each is answered.
 
 use std::{collections::HashSet, sync::Arc};
 
@@ -38,7 +38,7 @@ use crate::{
 mod incoming;
 mod takeover;
 
-use self::incoming::{Answer, parse, runtime_header};
+use self::incoming::{Answer, command_span, command_type, parse, runtime_header};
 
 /// Most commands decided in one batch.
 pub const MAX_BATCH: usize = 500;
@@ -387,28 +387,4 @@ fn apply_item(
         }
     }
     Ok(())
-}
-
-/// The span of one command: its decision, and the parent of whatever its commit causes
-/// downstream. Its fields go on every log line written while deciding it.
-fn command_span(envelope: &CommandEnvelope, command: &str) -> tracing::Span {
-    tracing::info_span!(
-        "command",
-        command.id = %envelope.command_id,
-        command.r#type = command,
-        // An e-mail claim's stream name is the address itself.
-        stream = domain::email_claim::loggable_stream(&envelope.stream),
-        correlation_id = %envelope.correlation_id,
-        causation_id = %envelope.causation_id,
-    )
-}
-
-/// The command's type name (`ReserveStock`, …) for metrics; `unknown` when the body has none.
-fn command_type(envelope: &CommandEnvelope) -> String {
-    envelope
-        .command
-        .get("type")
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or("unknown")
-        .to_string()
 }

@@ -18,7 +18,7 @@ use rdkafka::{
     util::Timeout,
 };
 use runtime::{config::KafkaConfig, shutdown::Shutdown};
-use tokio::sync::oneshot;
+use tokio::{sync::oneshot, task::JoinHandle};
 use uuid::Uuid;
 
 use crate::wire::{CommandEnvelope, Reply};
@@ -42,6 +42,8 @@ pub struct Dispatcher {
     partitions: i32,
     waiters: Waiters,
     timeout: Duration,
+    /// The reply listener's task, taken by the first [`Dispatcher::drained`].
+    listener: Arc<tokio::sync::Mutex<Option<JoinHandle<()>>>>,
 }
 
 impl Dispatcher {
@@ -56,14 +58,27 @@ impl Dispatcher {
         let reply_partitions = runtime::kafka::partition_count(kafka, &topics.replies)?;
         let waiters: Waiters = Arc::default();
         let listener = reply_listener(kafka, &topics.replies, reply_partitions)?;
-        tokio::spawn(listen(listener, Arc::clone(&waiters), shutdown));
+        let listener = tokio::spawn(listen(listener, Arc::clone(&waiters), shutdown));
         Ok(Self {
             producer: runtime::kafka::producer(kafka)?,
             commands_topic: topics.commands,
             partitions,
             waiters,
             timeout,
+            listener: Arc::new(tokio::sync::Mutex::new(Some(listener))),
         })
+    }
+
+    /// Completes once the reply listener has stopped (after shutdown was triggered) and its
+    /// consumer is closed. Awaiting it before the runtime goes away means the consumer is never
+    /// torn down by the runtime's drop at process exit, while librdkafka's threads still run.
+    pub async fn drained(&self) {
+        let listener = self.listener.lock().await.take();
+        if let Some(listener) = listener
+            && let Err(error) = listener.await
+        {
+            tracing::warn!(%error, "reply listener ended abnormally");
+        }
     }
 
     /// Partition count of the commands (and events) topic.

@@ -109,6 +109,7 @@ pub fn router_with_rate_limit(
 pub struct Application {
     listener: tokio::net::TcpListener,
     router: Router,
+    dispatcher: Dispatcher,
 }
 
 impl Application {
@@ -132,7 +133,7 @@ impl Application {
             CommandLimiter::new(limit, keys.clone(), config.client_ip_header.clone())
         });
         let state = AppState {
-            dispatcher,
+            dispatcher: dispatcher.clone(),
             keys,
             log_epoch: epoch.log_epoch,
             kafka: config.kafka.clone(),
@@ -143,6 +144,7 @@ impl Application {
         Ok(Self {
             listener,
             router: router_with_rate_limit(state, config.max_body_bytes, rate_limit),
+            dispatcher,
         })
     }
 
@@ -151,15 +153,18 @@ impl Application {
         self.listener.local_addr()
     }
 
-    /// Serves until shutdown, letting requests in flight finish.
+    /// Serves until shutdown, letting requests in flight finish, then waits for the reply
+    /// listener to close its consumer.
     pub async fn run_until_stopped(self, shutdown: Shutdown) -> std::io::Result<()> {
         // Connection info gives the login throttle and the command rate limit the client's
         // address.
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
+        let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(async move { shutdown.wait().await })
-            .await
+            .await;
+        self.dispatcher.drained().await;
+        served
     }
 }

@@ -475,6 +475,14 @@ async fn api_readiness_names_postgres_when_it_is_unreachable() {
             .is_some_and(|text| text != "ok" && !text.is_empty()),
         "{body}"
     );
-    // Stops the dispatcher's reply listener before the runtime goes away.
+    // Stops the dispatcher's reply listener and waits until its consumer is closed before the
+    // namespace deletes the topics it reads. A consumer still closing while its topics are
+    // deleted crashed inside librdkafka's metadata update (SIGSEGV in
+    // `rd_kafka_metadata_cache_find`, seen in CI and reproduced here once in 96 runs; the core
+    // showed the listener's consumer closing on a worker thread while the namespace's drop
+    // deleted the topics).
     shutdown.trigger();
+    dispatcher.drained().await;
+    drop(dispatcher);
+    drop(ns);
 }

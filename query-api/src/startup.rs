@@ -36,7 +36,7 @@ use crate::{
     },
     config::Config,
     consistency, observe,
-    schema::{self, AgoraSchema},
+    schema::{self, AgoraSchema, gate::Gate},
     store::{Store, analytics::Analytics},
     subscriptions,
 };
@@ -49,8 +49,12 @@ const READY_TIMEOUT: Duration = Duration::from_secs(2);
 pub struct AppState {
     /// The read models.
     pub store: Store,
-    /// The GraphQL schema, with its limits.
+    /// The GraphQL schema of `POST /graphql`, with its limits and no extension.
     pub schema: AgoraSchema,
+    /// The introspection limit and error codes around [`Self::schema`].
+    pub gate: Gate,
+    /// The GraphQL schema of `/graphql/ws`, with the extensions streams need.
+    pub streaming_schema: AgoraSchema,
     /// Whether `GET /graphql` serves GraphiQL.
     pub graphiql: bool,
     /// Longest read-your-writes wait of one request.
@@ -89,6 +93,8 @@ impl AppState {
                 Analytics::new(&config.clickhouse_url, &config.clickhouse_database),
             ),
             schema: schema::build(config.limits),
+            gate: Gate::new(config.limits),
+            streaming_schema: schema::build_streaming(config.limits),
             graphiql: config.graphiql,
         })
     }
@@ -126,7 +132,7 @@ async fn graphql(
     request: GraphQLRequest,
 ) -> Response {
     let started = Instant::now();
-    let request = request.into_inner();
+    let mut request = request.into_inner();
     let span = tracing::info_span!(
         "graphql",
         graphql.operation = request.operation_name.as_deref().unwrap_or("")
@@ -134,11 +140,22 @@ async fn graphql(
     // A token that does not verify refuses the request rather than reading as anonymous.
     let (status, answer_headers, response) = match viewer_from_headers(&headers, &state.verifier) {
         Ok(viewer) => {
-            let request = schema::prepare(request, &state.store, viewer);
-            let response =
-                consistency::execute(&state.schema, request, &headers, state.consistency_wait)
+            let response = match state.gate.admit(&mut request) {
+                Err(refusal) => *refusal,
+                Ok(()) => {
+                    let request = schema::prepare(request, &state.store, viewer);
+                    let mut response = consistency::execute(
+                        &state.schema,
+                        request,
+                        &headers,
+                        state.consistency_wait,
+                    )
                     .instrument(span)
                     .await;
+                    state.gate.label(&mut response);
+                    response
+                }
+            };
             (StatusCode::OK, HeaderMap::new(), response)
         }
         Err(error) => header::refusal(&error),

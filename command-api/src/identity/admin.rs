@@ -72,6 +72,7 @@ pub async fn create_admin(
     let state = connect(config, shutdown.clone()).await?;
     let outcome = bootstrap(&state, email, request).await;
     shutdown.trigger();
+    state.dispatcher.drained().await;
     outcome
 }
 

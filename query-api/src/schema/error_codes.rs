@@ -1,6 +1,10 @@
 //! Gives the errors async-graphql raises itself a `code`, as [`crate::error::QueryError`]
 //! does for resolver errors, so clients can branch on `extensions.code` for every error.
 //!
+//! As a schema extension it serves the WebSocket schema; `POST /graphql` gets the same codes
+//! from [`super::gate`], which reuses [`classify_validation`], without the per-field cost an
+//! extension brings.
+//!
 //! - parse errors: `GRAPHQL_PARSE_FAILED`;
 //! - depth and complexity limits: `QUERY_TOO_DEEP` / `QUERY_TOO_COMPLEX`, with a message that
 //!   names the limit;
@@ -78,44 +82,45 @@ impl Extension for ErrorCodes {
         next.run(ctx).await.map_err(|errors| {
             errors
                 .into_iter()
-                .map(|error| self.classify(error))
+                .map(|error| classify_validation(self.limits, error))
                 .collect()
         })
     }
 }
 
-impl ErrorCodes {
-    fn classify(&self, mut error: ServerError) -> ServerError {
-        let Limits {
-            max_depth,
-            max_complexity,
-            ..
-        } = self.limits;
-        if error.message == TOO_DEEP {
-            error.message =
-                format!("query is nested too deep: at most {max_depth} levels are allowed");
-            set_code(&mut error, "QUERY_TOO_DEEP");
-        } else if error.message == TOO_COMPLEX {
-            error.message = format!(
-                "query is too complex: at most {max_complexity} points are allowed \
-                 (each field costs 1, lists cost once per row they may return)"
-            );
-            set_code(&mut error, "QUERY_TOO_COMPLEX");
-        } else {
-            set_code(&mut error, "GRAPHQL_VALIDATION_FAILED");
-        }
-        error
+/// Gives a validation error its code: the depth and complexity limits their own (with a
+/// message naming the limit), anything else `GRAPHQL_VALIDATION_FAILED`.
+pub(crate) fn classify_validation(limits: Limits, mut error: ServerError) -> ServerError {
+    let Limits {
+        max_depth,
+        max_complexity,
+        ..
+    } = limits;
+    if error.message == TOO_DEEP {
+        error.message = format!("query is nested too deep: at most {max_depth} levels are allowed");
+        set_code(&mut error, "QUERY_TOO_DEEP");
+    } else if error.message == TOO_COMPLEX {
+        error.message = format!(
+            "query is too complex: at most {max_complexity} points are allowed \
+             (each field costs 1, lists cost once per row they may return)"
+        );
+        set_code(&mut error, "QUERY_TOO_COMPLEX");
+    } else {
+        set_code(&mut error, "GRAPHQL_VALIDATION_FAILED");
     }
+    error
 }
 
-fn has_code(error: &ServerError) -> bool {
+/// Whether `error` already carries `extensions.code`.
+pub(crate) fn has_code(error: &ServerError) -> bool {
     error
         .extensions
         .as_ref()
         .is_some_and(|extensions| extensions.get("code").is_some())
 }
 
-fn set_code(error: &mut ServerError, code: &str) {
+/// Sets `extensions.code`.
+pub(crate) fn set_code(error: &mut ServerError, code: &str) {
     error
         .extensions
         .get_or_insert_with(Default::default)

@@ -19,6 +19,8 @@
 //! - [`subscription`]: `orderUpdated` and `orders` over graphql-ws.
 //! - [`error_codes`]: gives framework errors (parse, validation, limits) a `code` too.
 //! - [`introspection`]: introspection off outside dev mode, and bounded per operation.
+//! - [`gate`]: the same two around `POST /graphql` instead of inside the schema, because any
+//!   schema extension puts every field of every answer through the extension chain.
 //!
 //! The SDL is checked in as `query-api/schema.graphql`; `tests/sdl.rs` fails when it differs
 //! from [`sdl`]. Regenerate it with `AGORA_WRITE_SDL=1 cargo test -p query-api --test sdl`.
@@ -30,6 +32,7 @@ pub mod categories;
 pub mod customers;
 pub mod error_codes;
 pub mod facets;
+pub mod gate;
 pub mod introspection;
 pub mod inventory;
 pub mod me;
@@ -67,9 +70,30 @@ const MAX_DIRECTIVES_PER_FIELD: usize = 4;
 /// The schema type served at `/graphql`.
 pub type AgoraSchema = Schema<QueryRoot, EmptyMutation, subscription::SubscriptionRoot>;
 
-/// Builds the schema with its limits. Requests must carry a [`Store`], a [`Viewer`] and fresh
+/// Builds the schema of `POST /graphql`: its limits and no extension, so fields resolve on
+/// async-graphql's direct path; [`gate::Gate`] does around it what the extensions of
+/// [`build_streaming`] do inside. Requests must carry a [`Store`], a [`Viewer`] and fresh
 /// [`Loaders`] as request data (the HTTP handler adds them).
 pub fn build(limits: Limits) -> AgoraSchema {
+    limited(limits).finish()
+}
+
+/// Builds the schema of `/graphql/ws`: the same limits, with the introspection limit, error
+/// codes and stream metrics as extensions (a streamed operation is set up inside
+/// async-graphql, where only an extension sees it; streams are few, so their per-field cost
+/// does not matter).
+pub fn build_streaming(limits: Limits) -> AgoraSchema {
+    limited(limits)
+        // First, so it sees the parsed document before anything else and its code stays its own.
+        .extension(introspection::IntrospectionLimit::new(limits.introspection))
+        .extension(error_codes::ErrorCodes::new(limits))
+        .extension(crate::observe::OperationMetrics)
+        .finish()
+}
+
+fn limited(
+    limits: Limits,
+) -> async_graphql::SchemaBuilder<QueryRoot, EmptyMutation, subscription::SubscriptionRoot> {
     let builder = Schema::build(
         QueryRoot::default(),
         EmptyMutation,
@@ -78,18 +102,13 @@ pub fn build(limits: Limits) -> AgoraSchema {
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
     // Repeating a directive on one field multiplies validation work without changing results.
-    .limit_directives(MAX_DIRECTIVES_PER_FIELD)
-    // First, so it sees the parsed document before anything else and its code stays its own.
-    .extension(introspection::IntrospectionLimit::new(limits.introspection))
-    .extension(error_codes::ErrorCodes::new(limits))
-    .extension(crate::observe::OperationMetrics);
-    // Also off in the schema itself, so nothing below the extension could answer it.
-    let builder = if limits.introspection {
+    .limit_directives(MAX_DIRECTIVES_PER_FIELD);
+    // Also off in the schema itself, so nothing but the limit's own refusal could answer it.
+    if limits.introspection {
         builder
     } else {
         builder.disable_introspection()
-    };
-    builder.finish()
+    }
 }
 
 /// The schema in SDL, as checked in to `query-api/schema.graphql`.

@@ -44,7 +44,7 @@ pub async fn upgrade(
         .on_upgrade(move |socket| async move {
             let endpoint = state.subscriptions.clone();
             let store = state.store.clone();
-            GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
+            GraphQLWebSocket::new(socket, state.streaming_schema.clone(), protocol)
                 .on_connection_init(move |payload| async move {
                     let authorization = bearer_in(&payload).or(from_header);
                     let viewer = viewer_of(authorization, &endpoint.verifier)?;

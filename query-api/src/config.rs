@@ -12,6 +12,7 @@
 //! | `AGORA_GRAPHQL_MAX_DEPTH` | `12` | deepest selection a query may have |
 //! | `AGORA_GRAPHQL_MAX_COMPLEXITY` | `10000` | most complexity points a query may cost |
 //! | `AGORA_GRAPHQL_INTROSPECTION` | as `AGORA_GRAPHIQL` (on when `AGORA_DEV=1`, else off) | answer `__schema` and `__type` (at most 4 per operation; see `schema::introspection`) |
+//! | `AGORA_GRAPHQL_CACHE_ENTRIES` | `1024` | answers of anonymous catalog reads kept per data version (`response_cache`); `0` turns the cache off |
 //! | `AGORA_CONSISTENCY_WAIT_MS` | `2000` | longest a request with a consistency token waits for the projections (then answers `stale`) |
 //! | `AGORA_JWT_SECRET` | none; the dev secret when `AGORA_DEV=1` | HS256 secret of access tokens (command-api's) |
 //! | `CLICKHOUSE_URL` | `http://127.0.0.1:8123` | ClickHouse HTTP endpoint (sales analytics) |
@@ -47,6 +48,8 @@ pub struct Config {
     pub graphiql: bool,
     /// Limits on what one query may ask for.
     pub limits: Limits,
+    /// Most answers the response cache keeps (`AGORA_GRAPHQL_CACHE_ENTRIES`; 0: no cache).
+    pub response_cache_entries: usize,
     /// Longest a request carrying a consistency token waits for the projections it reads
     /// (`AGORA_CONSISTENCY_WAIT_MS`); past it the answer is flagged stale.
     pub consistency_wait: Duration,
@@ -108,6 +111,7 @@ impl Config {
                 max_complexity: env_parse("AGORA_GRAPHQL_MAX_COMPLEXITY", defaults.max_complexity)?,
                 introspection: env_flag("AGORA_GRAPHQL_INTROSPECTION", graphiql)?,
             },
+            response_cache_entries: env_parse("AGORA_GRAPHQL_CACHE_ENTRIES", 1024usize)?,
             consistency_wait: env_millis("AGORA_CONSISTENCY_WAIT_MS", DEFAULT_CONSISTENCY_WAIT)?,
             jwt_secret: jwt_secret()?,
             clickhouse_url: env_string("CLICKHOUSE_URL", DEFAULT_CLICKHOUSE_URL),
@@ -116,7 +120,9 @@ impl Config {
     }
 
     /// Settings for `database_url` with every other setting at its default (introspection on),
-    /// GraphiQL off, port 0 and the dev token secret (tests, tools).
+    /// GraphiQL off, no response cache (tests write read models directly, not the way the
+    /// projectors do, so the data version would not see it), port 0 and the dev token secret
+    /// (tests, tools).
     pub fn for_database(database_url: &str) -> Self {
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -127,6 +133,7 @@ impl Config {
             statement_timeout: Duration::from_secs(5),
             graphiql: false,
             limits: Limits::default(),
+            response_cache_entries: 0,
             consistency_wait: DEFAULT_CONSISTENCY_WAIT,
             jwt_secret: crate::auth::DEV_SECRET.to_string(),
             clickhouse_url: DEFAULT_CLICKHOUSE_URL.to_string(),

@@ -8,6 +8,8 @@
 //! - [`config`]: settings from the environment, with their defaults.
 //! - [`startup`]: the connection pool, the axum router (`/graphql`, `/healthz`, `/readyz`,
 //!   `/metrics`) and [`startup::Application`], which binds and serves until shutdown.
+//! - [`graphql_http`]: `POST /graphql`: token, gate, cache, execution, metrics.
+//! - [`response_cache`]: answers of anonymous catalog reads, kept per data version.
 //! - [`error`]: [`error::QueryError`], the one error type resolvers return, and its `code`.
 //! - [`observe`]: the GraphQL metrics (operation durations, errors by code, stale answers).
 //! - [`consistency`]: read-your-writes: the `x-consistency-token` header and bounded waits.
@@ -24,9 +26,11 @@ pub mod auth;
 pub mod config;
 pub mod consistency;
 pub mod error;
+pub mod graphql_http;
 pub mod loaders;
 pub mod observe;
 pub mod pagination;
+pub mod response_cache;
 pub mod schema;
 pub mod startup;
 pub mod store;

@@ -1,6 +1,7 @@
 //! GraphQL metrics, as `docs/METRICS.md` names them:
 //! `agora_graphql_operation_duration_seconds{operation, outcome}`,
-//! `agora_graphql_errors_total{code}` and `agora_graphql_stale_total`.
+//! `agora_graphql_errors_total{code}`, `agora_graphql_stale_total` and
+//! `agora_graphql_cache_total{outcome}` (`hit`/`miss` of the response cache).
 //!
 //! Two places answer GraphQL, so two places record:
 //! - `POST /graphql` records in the handler ([`answered`]), not in a schema extension, because
@@ -59,6 +60,17 @@ pub fn answered(elapsed: Duration, response: &Response) {
     if stale {
         metrics::counter!("agora_graphql_stale_total").increment(1);
     }
+}
+
+/// Records an answer served from the response cache (always error-free).
+pub fn answered_from_cache(elapsed: Duration) {
+    record_duration(Operation::Query, elapsed, false);
+}
+
+/// Counts one look-up of the response cache.
+pub fn cache_lookup(hit: bool) {
+    let outcome = if hit { "hit" } else { "miss" };
+    metrics::counter!("agora_graphql_cache_total", "outcome" => outcome).increment(1);
 }
 
 fn record_duration(operation: Operation, elapsed: Duration, failed: bool) {

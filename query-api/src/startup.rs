@@ -1,7 +1,7 @@
 //! Wiring: the connection pool, the router and the server.
 //!
 //! Routes:
-//! - `POST /graphql`: GraphQL queries.
+//! - `POST /graphql`: GraphQL queries ([`crate::graphql_http`]).
 //! - `GET /graphql`: GraphiQL when enabled (`AGORA_GRAPHIQL`), otherwise 405.
 //! - `GET /graphql/ws`: subscriptions over WebSocket (graphql-transport-ws, graphql-ws).
 //! - `GET /healthz`: the process is alive.
@@ -9,33 +9,24 @@
 //!   a JSON report naming what fails otherwise).
 //! - `GET /metrics`: Prometheus metrics (`docs/METRICS.md`); every route is counted and timed.
 
-use std::{
-    net::SocketAddr,
-    str::FromStr,
-    time::{Duration, Instant},
-};
+use std::{net::SocketAddr, str::FromStr, time::Duration};
 
 use anyhow::Context as _;
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::{
     Router,
     extract::State,
-    http::{HeaderMap, StatusCode},
-    response::{Html, IntoResponse, Response},
+    response::Html,
     routing::{get, post},
 };
 use runtime::shutdown::Shutdown;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use tracing::Instrument;
 
 use crate::{
-    auth::{
-        Verifier,
-        header::{self, viewer_from_headers},
-    },
+    auth::Verifier,
     config::Config,
-    consistency, observe,
+    graphql_http,
+    response_cache::ResponseCache,
     schema::{self, AgoraSchema, gate::Gate},
     store::{Store, analytics::Analytics},
     subscriptions,
@@ -55,6 +46,8 @@ pub struct AppState {
     pub gate: Gate,
     /// The GraphQL schema of `/graphql/ws`, with the extensions streams need.
     pub streaming_schema: AgoraSchema,
+    /// Answers of anonymous catalog reads, by data version.
+    pub cache: ResponseCache,
     /// Whether `GET /graphql` serves GraphiQL.
     pub graphiql: bool,
     /// Longest read-your-writes wait of one request.
@@ -95,6 +88,7 @@ impl AppState {
             schema: schema::build(config.limits),
             gate: Gate::new(config.limits),
             streaming_schema: schema::build_streaming(config.limits),
+            cache: ResponseCache::new(config.response_cache_entries),
             graphiql: config.graphiql,
         })
     }
@@ -106,13 +100,13 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The HTTP router over `state` (tests call it in-process).
 pub fn router(state: AppState) -> Router {
-    let graphql = if state.graphiql {
-        post(graphql).get(graphiql)
+    let graphql_route = if state.graphiql {
+        post(graphql_http::graphql).get(graphiql)
     } else {
-        post(graphql)
+        post(graphql_http::graphql)
     };
     Router::new()
-        .route("/graphql", graphql)
+        .route("/graphql", graphql_route)
         .route("/graphql/ws", get(subscriptions::ws::upgrade))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
@@ -124,45 +118,6 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(runtime::metrics::track_http))
         .with_state(state)
-}
-
-async fn graphql(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    request: GraphQLRequest,
-) -> Response {
-    let started = Instant::now();
-    let mut request = request.into_inner();
-    let span = tracing::info_span!(
-        "graphql",
-        graphql.operation = request.operation_name.as_deref().unwrap_or("")
-    );
-    // A token that does not verify refuses the request rather than reading as anonymous.
-    let (status, answer_headers, response) = match viewer_from_headers(&headers, &state.verifier) {
-        Ok(viewer) => {
-            let response = match state.gate.admit(&mut request) {
-                Err(refusal) => *refusal,
-                Ok(()) => {
-                    let request = schema::prepare(request, &state.store, viewer);
-                    let mut response = consistency::execute(
-                        &state.schema,
-                        request,
-                        &headers,
-                        state.consistency_wait,
-                    )
-                    .instrument(span)
-                    .await;
-                    state.gate.label(&mut response);
-                    response
-                }
-            };
-            (StatusCode::OK, HeaderMap::new(), response)
-        }
-        Err(error) => header::refusal(&error),
-    };
-    // Refusals count too: they are answers with an error code, just not from the schema.
-    observe::answered(started.elapsed(), &response);
-    (status, answer_headers, GraphQLResponse::from(response)).into_response()
 }
 
 async fn graphiql() -> Html<String> {

@@ -70,6 +70,7 @@ async fn a_quick_run_measures_every_raw_limit_and_scenario_and_cleans_up() {
         "/scenarios/projection/freshness/latency/p99_ms",
         "/scenarios/replay/events_per_second",
         "/scenarios/graphql/product_page/closed/per_second",
+        "/scenarios/graphql/product_page_signed_in/closed/per_second",
         "/scenarios/graphql/product_detail/open/latency/p99_ms",
         "/scenarios/graphql/order_history/closed/per_second",
     ];

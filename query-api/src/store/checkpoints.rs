@@ -36,3 +36,25 @@ impl Store {
         Ok(rows)
     }
 }
+
+impl Store {
+    /// The data version of `projections` (see [`crate::response_cache`]): their checkpoint rows
+    /// (offset, log epoch, and `xmin`, which every update of a row changes), the generations of
+    /// their rebuild units, and the dead letters re-driven into them, as one string that
+    /// changes whenever their read models may have.
+    pub async fn data_version(&self, projections: &[&str]) -> Result<String, QueryError> {
+        let version: String = sqlx::query_scalar(
+            "SELECT concat_ws('|',
+                 (SELECT string_agg(concat_ws('/', projection, partition, next_offset, log_epoch,
+                                              xmin), ',' ORDER BY projection, partition)
+                    FROM projection_checkpoints WHERE projection = ANY($1)),
+                 (SELECT string_agg(concat_ws('/', unit, generation), ',' ORDER BY unit)
+                    FROM projection_versions WHERE unit = ANY($1)),
+                 (SELECT count(*) FROM dead_letter_redrives WHERE projection = ANY($1)))",
+        )
+        .bind(projections)
+        .fetch_one(self.counted())
+        .await?;
+        Ok(version)
+    }
+}

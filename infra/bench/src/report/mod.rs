@@ -161,6 +161,16 @@ impl Report {
             ),
             (
                 "graphql",
+                "/product_page_signed_in/closed",
+                "product page signed in (never cached), closed loop",
+            ),
+            (
+                "graphql",
+                "/product_page_signed_in/open",
+                "product page signed in, open loop at half",
+            ),
+            (
+                "graphql",
                 "/product_detail/closed",
                 "product detail, closed loop",
             ),

@@ -3,12 +3,13 @@
 //! In order: the bearer token names the [`Viewer`] (a token that does not verify refuses the
 //! request rather than reading as anonymous); the [`Gate`](crate::schema::gate::Gate) parses
 //! the document and applies the introspection limit; an anonymous catalog read without a
-//! consistency token is answered from the [`ResponseCache`] when the read models have not moved
-//! since it was computed; anything else runs on the schema (waiting for a consistency token's
+//! consistency token is answered from the [`ResponseCache`](crate::response_cache::ResponseCache)
+//! when the read models have not moved since it was computed (a document already in the cache
+//! is answered before the gate parses it: it passed the gate when it was kept); anything else runs on the schema (waiting for a consistency token's
 //! positions first, see [`consistency`]); the gate gives framework errors their codes; every
 //! answer, cached or not, is counted and timed ([`observe`]).
 
-use std::time::Instant;
+use std::{sync::Arc, time::Instant};
 
 use async_graphql::Request;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
@@ -23,7 +24,7 @@ use tracing::Instrument;
 use crate::{
     auth::header::{self as auth_header, viewer_from_headers},
     consistency, observe,
-    response_cache::{CATALOG_PROJECTIONS, CacheKey},
+    response_cache::CacheKey,
     schema,
     startup::AppState,
     viewer::Viewer,
@@ -49,48 +50,68 @@ pub async fn graphql(
             return (status, answer_headers, GraphQLResponse::from(response)).into_response();
         }
     };
+    let key = (matches!(viewer, Viewer::Anonymous) && !headers.contains_key(consistency::HEADER))
+        .then(|| state.cache.key_of(&request))
+        .flatten();
+    let mut version = None;
+    if let Some(key) = &key
+        && state.cache.knows(key)
+    {
+        // A document answered before passed the gate and reads only the catalog: a current
+        // answer is served without parsing it again.
+        match state.cache.data_version(&state.store).await {
+            Ok(current) => {
+                if let Some(body) = state.cache.get(key, &current) {
+                    observe::cache_lookup(true);
+                    observe::answered_from_cache(started.elapsed());
+                    return json_answer(body);
+                }
+                version = Some(current);
+            }
+            Err(error) => tracing::warn!(%error, "reading the catalog's data version failed"),
+        }
+    }
     if let Err(refusal) = state.gate.admit(&mut request) {
         observe::answered(started.elapsed(), &refusal);
         return GraphQLResponse::from(*refusal).into_response();
     }
-    let cacheable =
-        matches!(viewer, Viewer::Anonymous) && !headers.contains_key(consistency::HEADER);
-    if let Some(key) = cacheable
-        .then(|| state.cache.key_for(&mut request))
-        .flatten()
+    if let Some(key) = key
+        && state.cache.is_catalog_read(&mut request)
     {
-        return cached(&state, key, request, &headers, started).await;
+        return computed_and_kept(&state, key, version, request, &headers, started).await;
     }
     let response = execute(&state, request, viewer, &headers).await;
     observe::answered(started.elapsed(), &response);
     GraphQLResponse::from(response).into_response()
 }
 
-/// Answers a cacheable request: from the cache at the current data version, or by running it
-/// and keeping an error-free answer for that version.
-async fn cached(
+/// Answers a cacheable request that was not answered from the cache: runs it and keeps an
+/// error-free answer under the data version read after the request arrived (`version`, when
+/// the cache was already asked; read now otherwise). The answer reflects at least that version,
+/// so serving it to a later request that finds the same version never serves older data.
+async fn computed_and_kept(
     state: &AppState,
     key: CacheKey,
+    version: Option<Arc<str>>,
     request: Request,
     headers: &HeaderMap,
     started: Instant,
 ) -> Response {
-    let version = match state.store.data_version(&CATALOG_PROJECTIONS).await {
+    let version = match version {
+        Some(version) => Ok(version),
+        None => state.cache.data_version(&state.store).await,
+    };
+    let version = match version {
         Ok(version) => version,
         Err(error) => {
-            // Without a version nothing may be served from or kept in the cache; the schema
-            // reports the database's state in its own errors.
-            tracing::warn!(error = %error, "reading the catalog's data version failed");
+            // Without a version nothing may be kept; the schema reports the database's state
+            // in its own errors.
+            tracing::warn!(%error, "reading the catalog's data version failed");
             let response = execute(state, request, Viewer::Anonymous, headers).await;
             observe::answered(started.elapsed(), &response);
             return GraphQLResponse::from(response).into_response();
         }
     };
-    if let Some(body) = state.cache.get(&key, &version) {
-        observe::cache_lookup(true);
-        observe::answered_from_cache(started.elapsed());
-        return json_answer(body);
-    }
     observe::cache_lookup(false);
     let response = execute(state, request, Viewer::Anonymous, headers).await;
     observe::answered(started.elapsed(), &response);

@@ -6,7 +6,8 @@
 //! changes when the catalog or inventory projection commits. So an answer to such a document is
 //! kept with the **data version** it was computed at, and served again while that version holds.
 //!
-//! The data version is read from Postgres on every request (one small statement): the
+//! The data version is read from Postgres after each request arrives (one small statement,
+//! shared by the requests that arrive while it runs: [`version`]): the
 //! `projection_checkpoints` rows of `catalog` and `inventory` (offset, log epoch and the row's
 //! `xmin`, which changes with every update of the row), their `projection_versions`
 //! generations (a rebuild switches tables), and how many dead letters were re-driven into them
@@ -33,6 +34,10 @@ use async_graphql::{
     parser::types::{ExecutableDocument, OperationType, Selection},
 };
 use axum::body::Bytes;
+
+use crate::store::Store;
+
+pub mod version;
 
 /// Root fields whose answers depend only on the public catalog and inventory read models.
 const CATALOG_FIELDS: [&str; 5] = [
@@ -68,6 +73,7 @@ struct Entry {
 pub struct ResponseCache {
     entries: Arc<Mutex<HashMap<CacheKey, Entry>>>,
     capacity: usize,
+    versions: version::SharedReads,
 }
 
 impl ResponseCache {
@@ -76,25 +82,44 @@ impl ResponseCache {
         Self {
             entries: Arc::default(),
             capacity,
+            versions: version::SharedReads::default(),
         }
     }
 
-    /// The key of `request` when its answer may be cached: an anonymous caller without a
-    /// consistency token (the caller checks both) asking only catalog fields. The request's
-    /// document must already be parsed ([`crate::schema::gate::Gate::admit`]).
-    pub fn key_for(&self, request: &mut Request) -> Option<CacheKey> {
-        if self.capacity == 0 {
-            return None;
-        }
-        let document = request.parsed_query().ok()?;
-        if !only_catalog_fields(document) {
-            return None;
-        }
+    /// The key of `request`, whatever it asks, when the cache is on (the caller checks that it
+    /// comes from an anonymous caller without a consistency token).
+    pub fn key_of(&self, request: &Request) -> Option<CacheKey> {
+        (self.capacity > 0).then_some(())?;
         Some(CacheKey {
             query: request.query.clone(),
             operation: request.operation_name.clone(),
             variables: serde_json::to_string(&request.variables).ok()?,
         })
+    }
+
+    /// Whether an answer to `key` is kept (at any version): its document was a catalog read
+    /// that passed the gate, so a current answer can be served without parsing it again.
+    pub fn knows(&self, key: &CacheKey) -> bool {
+        self.lock().contains_key(key)
+    }
+
+    /// Whether `request` (already parsed by the gate) reads only catalog fields.
+    pub fn is_catalog_read(&self, request: &mut Request) -> bool {
+        request.parsed_query().is_ok_and(only_catalog_fields)
+    }
+
+    /// The catalog's data version as it stands after this call, read with the requests that
+    /// arrive while a read runs ([`version::SharedReads`]).
+    pub async fn data_version(&self, store: &Store) -> version::Outcome {
+        let store = store.clone();
+        self.versions
+            .after_now(move || async move {
+                store
+                    .data_version(&CATALOG_PROJECTIONS)
+                    .await
+                    .map_err(|error| error.to_string())
+            })
+            .await
     }
 
     /// The answer kept for `key` at data version `version`, if any.
@@ -165,7 +190,11 @@ mod tests {
 
     fn key(query: &str) -> Option<CacheKey> {
         let mut request = Request::new(query);
-        ResponseCache::new(4).key_for(&mut request)
+        let cache = ResponseCache::new(4);
+        cache
+            .is_catalog_read(&mut request)
+            .then(|| cache.key_of(&request))
+            .flatten()
     }
 
     #[test]
@@ -176,22 +205,22 @@ mod tests {
         assert!(key("{ cart(token: \"x\") { id } }").is_none());
         assert!(key("{ ...Root } fragment Root on Query { products { totalCount } }").is_none());
         assert!(key("subscription { orders { id } }").is_none());
-        let mut request = Request::new("{ products { totalCount } }");
-        assert!(ResponseCache::new(0).key_for(&mut request).is_none());
+        let request = Request::new("{ products { totalCount } }");
+        assert!(ResponseCache::new(0).key_of(&request).is_none());
     }
 
     #[test]
     fn variables_and_operation_names_are_part_of_the_key() {
-        let mut first = Request::new("query P($n: Int) { products(first: $n) { totalCount } }")
+        let first = Request::new("query P($n: Int) { products(first: $n) { totalCount } }")
             .variables(async_graphql::Variables::from_json(
                 serde_json::json!({ "n": 1 }),
             ));
-        let mut second = Request::new("query P($n: Int) { products(first: $n) { totalCount } }")
+        let second = Request::new("query P($n: Int) { products(first: $n) { totalCount } }")
             .variables(async_graphql::Variables::from_json(
                 serde_json::json!({ "n": 2 }),
             ));
         let cache = ResponseCache::new(4);
-        assert_ne!(cache.key_for(&mut first), cache.key_for(&mut second));
+        assert_ne!(cache.key_of(&first), cache.key_of(&second));
     }
 
     #[test]

@@ -19,6 +19,7 @@
 //! - [`raw`]: the raw limits.
 //! - [`shop`]: the catalog the scenarios sell from.
 //! - [`scenarios`]: commands, checkout, flash-sale, projection, graphql, replay.
+//! - [`settle`]: waiting between scenarios until the previous one's work is done.
 //! - [`report`]: goals, JSON and Markdown.
 
 mod client;
@@ -30,6 +31,7 @@ mod report;
 mod run;
 mod scenarios;
 mod services;
+mod settle;
 mod shop;
 
 use std::process::ExitCode;

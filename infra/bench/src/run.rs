@@ -5,7 +5,10 @@
 //! covers the whole run); a scenario that fails is recorded in the report and the others still
 //! run. The namespace is dropped whatever happened.
 
-use std::{collections::BTreeMap, time::Instant};
+use std::{
+    collections::BTreeMap,
+    time::{Duration, Instant},
+};
 
 use anyhow::Context;
 use serde_json::{Value, json};
@@ -108,6 +111,9 @@ async fn measure(
     result
 }
 
+/// Longest wait for the platform to finish one scenario's work before the next starts.
+const SETTLE_BOUND: Duration = Duration::from_secs(300);
+
 async fn scenarios_in(bench: &mut Bench, report: &mut Report) -> anyhow::Result<()> {
     shop::wait_for_write_path(&bench.api).await?;
     let sizes = bench.options.sizes.clone();
@@ -125,6 +131,14 @@ async fn scenarios_in(bench: &mut Bench, report: &mut Report) -> anyhow::Result<
     )
     .await?;
     for name in bench.options.scenarios.clone() {
+        // Each scenario alone: whatever the previous one queued is finished first.
+        let settled = match crate::settle::quiet(bench, SETTLE_BOUND).await {
+            Ok(waited) => json!(waited.as_secs_f64()),
+            Err(error) => {
+                eprintln!("before {name}: the platform did not settle: {error:#}");
+                json!(null)
+            }
+        };
         eprintln!("scenario {name}");
         let started = Instant::now();
         let result: anyhow::Result<Value> = match name.as_str() {
@@ -152,6 +166,7 @@ async fn scenarios_in(bench: &mut Bench, report: &mut Report) -> anyhow::Result<
                         "scenario_seconds".into(),
                         json!(started.elapsed().as_secs_f64()),
                     );
+                    object.insert("settled_before_seconds".into(), settled);
                 }
                 report.scenarios.insert(name, figures);
             }

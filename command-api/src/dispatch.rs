@@ -43,7 +43,7 @@ pub struct Dispatcher {
     waiters: Waiters,
     timeout: Duration,
     /// The reply listener's task, taken by the first [`Dispatcher::drained`].
-    listener: Arc<tokio::sync::Mutex<Option<JoinHandle<()>>>>,
+    listener: Arc<Mutex<Option<JoinHandle<()>>>>,
 }
 
 impl Dispatcher {
@@ -65,7 +65,7 @@ impl Dispatcher {
             partitions,
             waiters,
             timeout,
-            listener: Arc::new(tokio::sync::Mutex::new(Some(listener))),
+            listener: Arc::new(Mutex::new(Some(listener))),
         })
     }
 
@@ -73,7 +73,12 @@ impl Dispatcher {
     /// consumer is closed. Awaiting it before the runtime goes away means the consumer is never
     /// torn down by the runtime's drop at process exit, while librdkafka's threads still run.
     pub async fn drained(&self) {
-        let listener = self.listener.lock().await.take();
+        // Taken out of the lock before awaiting: the guard is never held across the wait.
+        let listener = self
+            .listener
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
         if let Some(listener) = listener
             && let Err(error) = listener.await
         {

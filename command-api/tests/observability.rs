@@ -1,7 +1,7 @@
 //! Observability of the running services: one trace from an HTTP request through the processor
 //! to a projection (received by a real OTLP/HTTP collector), JSON log lines that carry a
-//! command's correlation and causation ids, `/readyz` reports naming what fails, and librdkafka
-//! statistics on `/metrics`.
+//! command's correlation and causation ids, and librdkafka statistics on `/metrics`.
+//! `/readyz` reports are in `tests/readiness.rs`.
 //!
 //! The services run as child processes built by `cargo build --workspace --bins`.
 
@@ -26,10 +26,13 @@ use opentelemetry_proto::tonic::{
 use prost::Message;
 use runtime::testing::{TestNamespace, binary_path, eventually};
 use serde_json::{Value, json};
-use support::{free_port, mint_token};
+use support::{
+    free_port, mint_token,
+    processes::{get_json, spawn},
+};
 use tokio::{
     io::{AsyncBufReadExt, BufReader},
-    process::{Child, Command},
+    process::Command,
 };
 
 /// One span as the collector received it.
@@ -93,24 +96,6 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Starts a workspace binary in `ns` with `extra` environment; killed when dropped.
-fn spawn(ns: &TestNamespace, binary: &str, args: &[&str], extra: &[(&str, &str)]) -> Child {
-    let mut command = Command::new(binary_path(binary));
-    command
-        .args(args)
-        .envs(ns.env())
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true);
-    for (key, value) in extra {
-        command.env(key, value);
-    }
-    command
-        .spawn()
-        .expect("build the binaries: cargo build --workspace --bins")
-}
-
 /// Waits until `url` answers 2xx.
 async fn wait_until_up(http: &reqwest::Client, url: &str) {
     eventually(Duration::from_secs(60), url, || {
@@ -119,13 +104,6 @@ async fn wait_until_up(http: &reqwest::Client, url: &str) {
     })
     .await
     .unwrap();
-}
-
-/// GETs `url`; status and JSON body (`Null` when not JSON).
-async fn get_json(http: &reqwest::Client, url: &str) -> anyhow::Result<(u16, Value)> {
-    let response = http.get(url).send().await?;
-    let status = response.status().as_u16();
-    Ok((status, response.json().await.unwrap_or(Value::Null)))
 }
 
 fn product(slug: &str, sku: &str) -> Value {
@@ -348,141 +326,4 @@ async fn processor_metrics_show_the_kafka_client_statistics() {
                 && line.contains(&format!(r#"topic="{commands_topic}""#))),
         "no lag of the commands topic: {page}"
     );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn processor_readiness_names_the_broker_when_it_is_unreachable() {
-    let ns = TestNamespace::create("readyproc").await.unwrap();
-    let http = reqwest::Client::new();
-
-    let health = format!("127.0.0.1:{}", free_port().unwrap());
-    let _processor = spawn(
-        &ns,
-        "agora-processor",
-        &[],
-        &[("AGORA_HEALTH_ADDR", &health)],
-    );
-    let url = format!("http://{health}/readyz");
-    let (_, body) = eventually(Duration::from_secs(60), "processor ready", || {
-        let request = get_json(&http, &url);
-        async move { Ok(request.await.ok().filter(|(status, _)| *status == 200)) }
-    })
-    .await
-    .unwrap();
-    assert_eq!(
-        body,
-        json!({ "status": "ready", "checks": { "broker": "ok", "group": "ok" } })
-    );
-
-    let closed = format!("127.0.0.1:{}", free_port().unwrap());
-    let health = format!("127.0.0.1:{}", free_port().unwrap());
-    let _stranded = spawn(
-        &ns,
-        "agora-processor",
-        &[],
-        &[
-            ("AGORA_HEALTH_ADDR", &health),
-            ("AGORA_KAFKA_BROKERS", &closed),
-        ],
-    );
-    let url = format!("http://{health}/readyz");
-    // Until its broker probe has run once, the process only reports that it is starting.
-    let (status, body) = eventually(
-        Duration::from_secs(30),
-        "stranded processor reports its broker check",
-        || {
-            let request = get_json(&http, &url);
-            async move {
-                Ok(request
-                    .await
-                    .ok()
-                    .filter(|(_, body)| body["checks"]["broker"].is_string()))
-            }
-        },
-    )
-    .await
-    .unwrap();
-    assert_eq!(status, 503, "{body}");
-    assert_eq!(body["status"], "unready");
-    assert!(
-        body["checks"]["broker"]
-            .as_str()
-            .is_some_and(|text| text.starts_with("unreachable")),
-        "{body}"
-    );
-    assert_eq!(body["checks"]["group"], "not joined yet", "{body}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn api_readiness_names_postgres_when_it_is_unreachable() {
-    let ns = TestNamespace::create("readyapi").await.unwrap();
-    let shutdown = runtime::shutdown::Shutdown::new();
-    let dispatcher = command_api::dispatch::Dispatcher::start(
-        &ns.kafka,
-        Duration::from_secs(5),
-        shutdown.clone(),
-    )
-    .await
-    .unwrap();
-    let state = |database_url: &str| {
-        let db = command_api::db::connect(database_url).unwrap();
-        command_api::startup::AppState {
-            dispatcher: dispatcher.clone(),
-            keys: Arc::new(command_api::auth::Keys::from_secret("observability-tests")),
-            log_epoch: uuid::Uuid::nil(),
-            kafka: ns.kafka.clone(),
-            readiness: command_api::http::routes::health::readiness(&ns.kafka, &db),
-            db,
-        }
-    };
-    let readyz = |state| async move {
-        use tower::ServiceExt;
-        let response = command_api::startup::router(state, 1 << 20)
-            .oneshot(
-                axum::http::Request::get("/readyz")
-                    .body(axum::body::Body::empty())
-                    .unwrap(),
-            )
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
-            .await
-            .unwrap();
-        (status, serde_json::from_slice::<Value>(&body).unwrap())
-    };
-
-    let (status, body) = readyz(state(&ns.database_url)).await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(
-        body,
-        json!({ "status": "ready", "checks": { "broker": "ok", "postgres": "ok" } })
-    );
-
-    let closed = format!(
-        "postgres://nobody@127.0.0.1:{}/nothing?sslmode=disable",
-        free_port().unwrap()
-    );
-    let (status, body) = readyz(state(&closed)).await;
-    assert_eq!(status, 503, "{body}");
-    assert_eq!(body["status"], "unready");
-    assert_eq!(body["checks"]["broker"], "ok", "{body}");
-    // Refused connections are retried until the pool's acquire timeout, so the reason is
-    // either the error or the probe's bound; either way the check is named and not ok.
-    assert!(
-        body["checks"]["postgres"]
-            .as_str()
-            .is_some_and(|text| text != "ok" && !text.is_empty()),
-        "{body}"
-    );
-    // Stops the dispatcher's reply listener and waits until its consumer is closed before the
-    // namespace deletes the topics it reads. A consumer still closing while its topics are
-    // deleted crashed inside librdkafka's metadata update (SIGSEGV in
-    // `rd_kafka_metadata_cache_find`, seen in CI and reproduced here once in 96 runs; the core
-    // showed the listener's consumer closing on a worker thread while the namespace's drop
-    // deleted the topics).
-    shutdown.trigger();
-    dispatcher.drained().await;
-    drop(dispatcher);
-    drop(ns);
 }

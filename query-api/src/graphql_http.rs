@@ -5,9 +5,10 @@
 //! the document and applies the introspection limit; an anonymous catalog read without a
 //! consistency token is answered from the [`ResponseCache`](crate::response_cache::ResponseCache)
 //! when the read models have not moved since it was computed (a document already in the cache
-//! is answered before the gate parses it: it passed the gate when it was kept); anything else runs on the schema (waiting for a consistency token's
-//! positions first, see [`consistency`]); the gate gives framework errors their codes; every
-//! answer, cached or not, is counted and timed ([`observe`]).
+//! is answered before the gate parses it: it passed the gate when it was kept); anything else
+//! runs on the schema (waiting for a consistency token's positions first, see [`consistency`]);
+//! the gate gives framework errors their codes; every answer, cached or not, is counted and
+//! timed ([`observe`]).
 
 use std::{sync::Arc, time::Instant};
 
@@ -80,9 +81,7 @@ pub async fn graphql(
     {
         return computed_and_kept(&state, key, version, request, &headers, started).await;
     }
-    let response = execute(&state, request, viewer, &headers).await;
-    observe::answered(started.elapsed(), &response);
-    GraphQLResponse::from(response).into_response()
+    executed(&state, request, viewer, &headers, started).await
 }
 
 /// Answers a cacheable request that was not answered from the cache: runs it and keeps an
@@ -98,19 +97,16 @@ async fn computed_and_kept(
     started: Instant,
 ) -> Response {
     let version = match version {
-        Some(version) => Ok(version),
-        None => state.cache.data_version(&state.store).await,
-    };
-    let version = match version {
-        Ok(version) => version,
-        Err(error) => {
-            // Without a version nothing may be kept; the schema reports the database's state
-            // in its own errors.
-            tracing::warn!(%error, "reading the catalog's data version failed");
-            let response = execute(state, request, Viewer::Anonymous, headers).await;
-            observe::answered(started.elapsed(), &response);
-            return GraphQLResponse::from(response).into_response();
-        }
+        Some(version) => version,
+        None => match state.cache.data_version(&state.store).await {
+            Ok(version) => version,
+            Err(error) => {
+                // Without a version nothing may be kept; the schema reports the database's
+                // state in its own errors.
+                tracing::warn!(%error, "reading the catalog's data version failed");
+                return executed(state, request, Viewer::Anonymous, headers, started).await;
+            }
+        },
     };
     observe::cache_lookup(false);
     let response = execute(state, request, Viewer::Anonymous, headers).await;
@@ -126,6 +122,19 @@ async fn computed_and_kept(
         }
         _ => GraphQLResponse::from(response).into_response(),
     }
+}
+
+/// Runs `request` without the cache, records it and answers it.
+async fn executed(
+    state: &AppState,
+    request: Request,
+    viewer: Viewer,
+    headers: &HeaderMap,
+    started: Instant,
+) -> Response {
+    let response = execute(state, request, viewer, headers).await;
+    observe::answered(started.elapsed(), &response);
+    GraphQLResponse::from(response).into_response()
 }
 
 /// Runs `request` on the schema for `viewer`, then labels the framework's errors.

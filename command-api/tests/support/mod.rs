@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod commands;
 pub mod identity;
+pub mod processes;
 pub mod shop;
 
 use std::time::Duration;

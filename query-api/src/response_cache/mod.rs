@@ -89,7 +89,9 @@ impl ResponseCache {
     /// The key of `request`, whatever it asks, when the cache is on (the caller checks that it
     /// comes from an anonymous caller without a consistency token).
     pub fn key_of(&self, request: &Request) -> Option<CacheKey> {
-        (self.capacity > 0).then_some(())?;
+        if self.capacity == 0 {
+            return None;
+        }
         Some(CacheKey {
             query: request.query.clone(),
             operation: request.operation_name.clone(),
